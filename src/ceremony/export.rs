@@ -1,0 +1,139 @@
+//! Export: the files the online side needs, verified as a whole before
+//! anything is written, plus a SHA-256 manifest.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use time::OffsetDateTime;
+
+use super::Workspace;
+use crate::error::{Error, Result};
+use crate::metadata::Dialect;
+use crate::signature::verify::{Options, Report, verify_files};
+use crate::transfer;
+
+const EXPORTED: &str = "exported.json";
+
+/// The SHA-256 of each role file as last exported.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Exported {
+    files: BTreeMap<String, String>,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone)]
+pub struct ExportOutcome {
+    /// Every file written (including history and manifest).
+    pub written: Vec<String>,
+    /// The files to upload to the server, in order (Notary).
+    pub upload: Vec<String>,
+    /// The verification report of the whole repository.
+    pub report: Report,
+}
+
+impl Workspace {
+    /// Verifies the whole repository as it stands.
+    pub fn verify_repo(&self, now: OffsetDateTime) -> Result<Report> {
+        let files = self.repo_files()?;
+        let opts = Options {
+            dialect: Some(self.dialect),
+            gun: self.gun.clone(),
+            at: now,
+            trusted_root: None,
+        };
+        verify_files(&files, &opts)
+    }
+
+    /// Writes the export to `out` (a new or empty directory). Notary: the
+    /// role files changed since the last export (all with `all`), every
+    /// `N.root.json`, `UPLOAD` listing what to POST, and `SHA256SUMS`. TUF:
+    /// the whole metadata directory.
+    pub fn export(&self, out: &Path, all: bool, now: OffsetDateTime) -> Result<ExportOutcome> {
+        let files = self.repo_files()?;
+        if files.is_empty() {
+            return Err(Error::input("nothing to export: no signed root yet")
+                .hint("`ceremony root sign` first"));
+        }
+        let report = self.verify_repo(now)?;
+        if let Some(f) = report.files.iter().find(|f| !f.ok) {
+            return Err(Error::verification(format!("refusing to export: {}: {}", f.name, f.detail))
+                .hint("fix it first (`ceremony root status`; `ceremony snapshot sign` after a root rotation)"));
+        }
+        let previous: Exported = match self.read_state(EXPORTED)? {
+            Some(b) => {
+                serde_json::from_slice(&b).map_err(|e| Error::input(format!("{EXPORTED}: {e}")))?
+            }
+            None => Exported::default(),
+        };
+        let mut chosen: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut upload = Vec::new();
+        match self.dialect {
+            Dialect::Notary => {
+                for role in ["root.json", "targets.json", "snapshot.json"] {
+                    if let Some(b) = files.get(role) {
+                        let digest = transfer::sha256_hex(b);
+                        if all || previous.files.get(role) != Some(&digest) {
+                            upload.push(role.to_string());
+                            chosen.push((role.to_string(), b.clone()));
+                        }
+                    }
+                }
+                if upload.is_empty() {
+                    return Err(Error::input("nothing changed since the last export")
+                        .hint("pass --all to export every file again"));
+                }
+                for (name, b) in &files {
+                    if name.ends_with(".root.json") {
+                        chosen.push((name.clone(), b.clone()));
+                    }
+                }
+            }
+            Dialect::Tuf => {
+                for (name, b) in &files {
+                    chosen.push((name.clone(), b.clone()));
+                }
+            }
+        }
+        prepare_out(out)?;
+        let mut written = Vec::new();
+        for (name, bytes) in &chosen {
+            transfer::write_new(&out.join(name), bytes)?;
+            written.push(name.clone());
+        }
+        if !upload.is_empty() {
+            let list: String = upload.iter().map(|n| format!("{n}\n")).collect();
+            transfer::write_new(&out.join("UPLOAD"), list.as_bytes())?;
+            written.push("UPLOAD".into());
+        }
+        let manifest = transfer::manifest(&chosen);
+        transfer::write_new(&out.join("SHA256SUMS"), manifest.as_bytes())?;
+        written.push("SHA256SUMS".into());
+        let mut record = previous;
+        for (name, b) in &files {
+            record.files.insert(name.clone(), transfer::sha256_hex(b));
+        }
+        let text = serde_json::to_vec_pretty(&record).map_err(|e| Error::input(e.to_string()))?;
+        self.write_state(EXPORTED, &text)?;
+        Ok(ExportOutcome {
+            written,
+            upload,
+            report,
+        })
+    }
+}
+
+fn prepare_out(out: &Path) -> Result<()> {
+    if out.exists() {
+        let mut entries = std::fs::read_dir(out).map_err(|e| Error::io(out, e))?;
+        if entries.next().is_some() {
+            return Err(Error::input(format!(
+                "{} exists and is not empty; refusing to overwrite",
+                out.display()
+            ))
+            .hint("export into a new directory"));
+        }
+    } else {
+        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    }
+    Ok(())
+}

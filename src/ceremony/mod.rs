@@ -1,0 +1,256 @@
+//! The ceremony directory: settings, key records, age-encrypted private
+//! keys, the root history, staged metadata and exports. Every command reads
+//! and checks everything it needs first and writes last, so a refusal leaves
+//! the directory as it was.
+//!
+//! ```text
+//! DIR/ceremony.json          dialect, GUN
+//! DIR/keys/<id>.json         public key record (role, label, key object)
+//! DIR/keys/<id>.age          private key: PKCS#8 in age, passphrase-encrypted
+//! DIR/root/<N>.root.json     the signed root history
+//! DIR/staged/root.json       the next root while it collects signatures
+//! DIR/metadata/<role>.json   latest signed targets, snapshot, timestamp
+//! DIR/exported.json          what the last export carried (SHA-256 per file)
+//! ```
+
+pub mod export;
+pub mod keys;
+pub mod roles;
+pub mod root;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use crate::error::{Error, Result};
+use crate::metadata::root::Root;
+use crate::metadata::{Dialect, Envelope};
+use crate::secret::Passphrase;
+use crate::transfer;
+
+pub use keys::KeyRecord;
+
+/// Where passphrases come from: the CLI answers with a file, the
+/// environment or a prompt; tests answer directly.
+pub trait Passphrases {
+    /// The passphrase that unlocks `key`.
+    fn unlock(&mut self, key: &KeyRecord) -> Result<Passphrase>;
+    /// A new passphrase for a key being created (labelled `label`).
+    fn new_key(&mut self, label: &str) -> Result<Passphrase>;
+}
+
+/// The settings file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// Layout version of the ceremony directory.
+    pub format: u32,
+    /// `notary` or `tuf`.
+    pub dialect: String,
+    /// Notary's globally unique name of the repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gun: Option<String>,
+}
+
+/// An open ceremony directory.
+#[derive(Debug)]
+pub struct Workspace {
+    dir: PathBuf,
+    dialect: Dialect,
+    gun: Option<String>,
+}
+
+const SETTINGS: &str = "ceremony.json";
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+impl Workspace {
+    /// Creates a ceremony directory (new, or empty).
+    pub fn init(dir: &Path, dialect: Dialect, gun: Option<&str>) -> Result<Self> {
+        if dialect == Dialect::Notary {
+            let gun = gun.ok_or_else(|| {
+                Error::input("a Notary ceremony needs its GUN")
+                    .hint("add --gun registry.example.com/org/repo")
+            })?;
+            check_gun(gun)?;
+        }
+        if dir.join(SETTINGS).exists() {
+            return Err(Error::input(format!(
+                "{} is already a ceremony directory",
+                dir.display()
+            )));
+        }
+        if dir.exists()
+            && std::fs::read_dir(dir)
+                .map_err(|e| Error::io(dir, e))?
+                .next()
+                .is_some()
+        {
+            return Err(
+                Error::input(format!("{} exists and is not empty", dir.display()))
+                    .hint("choose a new directory for the ceremony"),
+            );
+        }
+        let settings = Settings {
+            format: 1,
+            dialect: dialect.name().into(),
+            gun: gun.map(str::to_string),
+        };
+        let text = serde_json::to_vec_pretty(&settings).map_err(|e| Error::input(e.to_string()))?;
+        for sub in ["", "keys", "root", "staged", "metadata"] {
+            let p = dir.join(sub);
+            std::fs::create_dir_all(&p).map_err(|e| Error::io(&p, e))?;
+        }
+        transfer::write_new(&dir.join(SETTINGS), &text)?;
+        Self::open(dir)
+    }
+
+    /// Opens an existing ceremony directory.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let path = dir.join(SETTINGS);
+        if !path.exists() {
+            return Err(Error::input(format!("{} is not a ceremony directory", dir.display()))
+                .hint("create one with `ceremony init DIR --dialect notary --gun GUN`, or pass -C DIR"));
+        }
+        let s: Settings = serde_json::from_slice(&read(&path)?)
+            .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
+        if s.format != 1 {
+            return Err(Error::input(format!(
+                "{}: unknown layout version {}",
+                path.display(),
+                s.format
+            )));
+        }
+        Ok(Workspace {
+            dir: dir.to_path_buf(),
+            dialect: Dialect::parse(&s.dialect)?,
+            gun: s.gun,
+        })
+    }
+
+    /// The dialect.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The GUN (Notary).
+    pub fn gun(&self) -> Option<&str> {
+        self.gun.as_deref()
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    /// The signed root history: version → file bytes.
+    pub fn history(&self) -> Result<BTreeMap<u64, Vec<u8>>> {
+        let dir = self.path("root");
+        let mut out = BTreeMap::new();
+        for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
+            let entry = entry.map_err(|e| Error::io(&dir, e))?;
+            let name = entry.file_name().to_string_lossy().to_string();
+            if let Some(v) = name
+                .strip_suffix(".root.json")
+                .and_then(|v| v.parse::<u64>().ok())
+            {
+                out.insert(v, read(&entry.path())?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The newest complete root, parsed, with its bytes.
+    pub fn latest_root(&self) -> Result<Option<(Root, Vec<u8>)>> {
+        let Some((_, bytes)) = self.history()?.into_iter().next_back() else {
+            return Ok(None);
+        };
+        let env = Envelope::parse(&bytes)?;
+        Ok(Some((Root::parse(self.dialect, &env.signed)?, bytes)))
+    }
+
+    /// The newest root, or a clear error when there is none yet.
+    pub fn require_root(&self) -> Result<(Root, Vec<u8>)> {
+        self.latest_root()?.ok_or_else(|| {
+            Error::input("this ceremony has no signed root yet")
+                .hint("stage one with `ceremony root init …` and sign it with `ceremony root sign`")
+        })
+    }
+
+    /// Reads a file of the ceremony's own state, if present.
+    pub fn read_state(&self, rel: &str) -> Result<Option<Vec<u8>>> {
+        let p = self.path(rel);
+        if p.exists() {
+            read(&p).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Replaces a file of the ceremony's own state (staged or latest signed
+    /// metadata), atomically.
+    pub fn write_state(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        transfer::replace(&self.path(rel), bytes)
+    }
+
+    /// Removes a file of the ceremony's own state.
+    pub fn remove_state(&self, rel: &str) -> Result<()> {
+        let p = self.path(rel);
+        std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))
+    }
+
+    /// Adds version `v` to the root history; never replaces one.
+    pub fn add_history(&self, v: u64, bytes: &[u8]) -> Result<()> {
+        transfer::write_new(&self.path(&format!("root/{v}.root.json")), bytes)
+    }
+}
+
+/// Checks a Notary GUN the way Notary's role-name rules would accept it in
+/// a certificate CN and URL path.
+pub fn check_gun(gun: &str) -> Result<()> {
+    let ok = !gun.is_empty()
+        && gun.len() < 256
+        && gun
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/:".contains(&b))
+        && !gun.starts_with('/')
+        && !gun.ends_with('/');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::input(format!("{gun:?} is not a usable GUN"))
+            .hint("a GUN looks like registry.example.com/org/repo"))
+    }
+}
+
+/// Reads an expiry: a duration from `now` (`30d`, `12w`, `10y`, `36h`) or
+/// an RFC 3339 time / `YYYY-MM-DD` date.
+pub fn parse_expiry(s: &str, now: OffsetDateTime) -> Result<OffsetDateTime> {
+    let bad = || {
+        Error::input(format!("cannot read expiry {s:?}"))
+            .hint("use a duration like 365d, 26w or 10y, or a date like 2030-01-01T00:00:00Z")
+    };
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(t);
+    }
+    if let Ok(t) = OffsetDateTime::parse(&format!("{s}T00:00:00Z"), &Rfc3339) {
+        return Ok(t);
+    }
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
+    let n: i64 = num.parse().map_err(|_| bad())?;
+    let d = match unit {
+        "h" => Duration::hours(n),
+        "d" => Duration::days(n),
+        "w" => Duration::weeks(n),
+        "y" => Duration::days(n.checked_mul(365).ok_or_else(bad)?),
+        _ => return Err(bad()),
+    };
+    now.checked_add(d).ok_or_else(bad)
+}

@@ -1,0 +1,498 @@
+//! The command line: parse, call the ceremony, show the outcome. Data goes to
+//! stdout, narration and `hint:` lines to stderr. No crypto or metadata
+//! logic lives here.
+
+mod passphrase;
+mod verify;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use time::{Duration, OffsetDateTime};
+
+use crate::ceremony::root::{RootInit, RootRotate, RootTally};
+use crate::ceremony::{Workspace, parse_expiry};
+use crate::error::{Error, Result};
+use crate::key::Algorithm;
+use crate::metadata::{Dialect, format_time};
+use passphrase::CliPassphrases;
+
+/// Offline root-key ceremonies for Notary / Docker Content Trust and TUF.
+#[derive(Debug, Parser)]
+#[command(name = "ceremony", version, about, long_about = None)]
+pub struct Cli {
+    /// The ceremony directory.
+    #[arg(
+        short = 'C',
+        long = "dir",
+        global = true,
+        env = "CEREMONY_DIR",
+        value_name = "DIR"
+    )]
+    dir: Option<PathBuf>,
+    /// Read passphrases from the first line of FILE (else CEREMONY_PASSPHRASE, else a prompt).
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    /// Answer yes to confirmations.
+    #[arg(long, short = 'y', global = true)]
+    yes: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a ceremony directory.
+    Init {
+        /// The new directory.
+        dir: PathBuf,
+        /// notary or tuf.
+        #[arg(long)]
+        dialect: String,
+        /// The Notary GUN (e.g. registry.example.com/org/app).
+        #[arg(long)]
+        gun: Option<String>,
+    },
+    /// Generate, import and list keys.
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Stage, sign and inspect root metadata.
+    #[command(subcommand)]
+    Root(RootCmd),
+    /// Sign targets metadata with offline keys.
+    #[command(subcommand)]
+    Targets(RoleCmd),
+    /// Sign snapshot metadata with offline keys.
+    #[command(subcommand)]
+    Snapshot(RoleCmd),
+    /// Sign timestamp metadata with offline keys (TUF only).
+    #[command(subcommand)]
+    Timestamp(RoleCmd),
+    /// Write the files the online side uploads, with a SHA-256 manifest.
+    Export {
+        /// A new or empty directory.
+        out: PathBuf,
+        /// Include every file, not only those changed since the last export.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Verify metadata as a strict client would (exit 0 trusted, 1 not, 2 unusable).
+    Verify(verify::VerifyArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCmd {
+    /// Generate a key; prints its key ID as the last line.
+    Generate {
+        /// root, targets, snapshot, timestamp, or a delegation (targets/releases).
+        #[arg(long)]
+        role: String,
+        /// ed25519 or ecdsa-p256 (Notary default: ecdsa-p256; TUF: ed25519).
+        #[arg(long)]
+        algorithm: Option<String>,
+        /// A name for the key.
+        #[arg(long)]
+        label: Option<String>,
+        /// Validity of a Notary root certificate.
+        #[arg(long, default_value = "10y")]
+        cert_validity: String,
+    },
+    /// Import a public key (Notary key JSON, TUF key object, PEM key or certificate).
+    Import {
+        /// The key's role.
+        #[arg(long)]
+        role: String,
+        /// A name for the key.
+        #[arg(long)]
+        label: Option<String>,
+        /// The file.
+        file: PathBuf,
+    },
+    /// List the keys of the ceremony.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum RootCmd {
+    /// Stage root version 1.
+    Init {
+        /// A root key (repeat for several).
+        #[arg(long = "root-key", required = true)]
+        root_keys: Vec<String>,
+        /// Root signatures required.
+        #[arg(long)]
+        threshold: Option<u64>,
+        /// The targets key.
+        #[arg(long = "targets-key", required = true)]
+        targets_keys: Vec<String>,
+        /// The snapshot key (may be the Notary server's, imported).
+        #[arg(long = "snapshot-key", required = true)]
+        snapshot_keys: Vec<String>,
+        /// The timestamp key (the Notary server's, imported).
+        #[arg(long = "timestamp-key", required = true)]
+        timestamp_keys: Vec<String>,
+        /// Expiry: a duration (365d, 10y) or an RFC 3339 date.
+        #[arg(long)]
+        expires: Option<String>,
+        /// Accept a Notary root that expires within 6 months.
+        #[arg(long)]
+        allow_short_expiry: bool,
+    },
+    /// Stage the next root version.
+    Rotate {
+        /// Root key to add.
+        #[arg(long = "add-key")]
+        add: Vec<String>,
+        /// Root key to remove (lost, compromised, retired).
+        #[arg(long = "remove-key")]
+        remove: Vec<String>,
+        /// New root threshold.
+        #[arg(long)]
+        threshold: Option<u64>,
+        /// New targets key.
+        #[arg(long = "targets-key")]
+        targets_keys: Vec<String>,
+        /// New snapshot key.
+        #[arg(long = "snapshot-key")]
+        snapshot_keys: Vec<String>,
+        /// New timestamp key.
+        #[arg(long = "timestamp-key")]
+        timestamp_keys: Vec<String>,
+        /// Expiry: a duration (365d, 10y) or an RFC 3339 date.
+        #[arg(long)]
+        expires: Option<String>,
+        /// Accept a Notary root that expires within 6 months.
+        #[arg(long)]
+        allow_short_expiry: bool,
+    },
+    /// Sign the staged root with keys held here.
+    Sign {
+        /// Sign with this key only (repeat for several); default: every held root key.
+        #[arg(long = "key")]
+        keys: Vec<String>,
+    },
+    /// Show what the staged root changes and which signatures it has and needs.
+    Status,
+    /// Put the staged root aside (kept under staged/).
+    Discard,
+}
+
+#[derive(Debug, Subcommand)]
+enum RoleCmd {
+    /// Sign the next version with keys held here.
+    Sign(RoleSignArgs),
+}
+
+#[derive(Debug, Args)]
+struct RoleSignArgs {
+    /// Sign with this key only (repeat for several).
+    #[arg(long = "key")]
+    keys: Vec<String>,
+    /// Expiry: a duration (30d, 3y) or an RFC 3339 date.
+    #[arg(long)]
+    expires: Option<String>,
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+fn hint(text: &str) {
+    eprintln!("hint: {text}");
+}
+
+impl Cli {
+    fn workspace(&self) -> Result<Workspace> {
+        let dir = self.dir.clone().ok_or_else(|| {
+            Error::input("no ceremony directory").hint("pass -C DIR or set CEREMONY_DIR")
+        })?;
+        Workspace::open(&dir)
+    }
+
+    fn passphrases(&self) -> CliPassphrases {
+        CliPassphrases::new(self.passphrase_file.clone())
+    }
+}
+
+/// Runs the command line; the error decides the exit status.
+pub fn run(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Init { dir, dialect, gun } => {
+            let d = Dialect::parse(dialect)?;
+            Workspace::init(dir, d, gun.as_deref())?;
+            eprintln!("created {} ceremony in {}", d, dir.display());
+            hint(&format!(
+                "generate root keys: ceremony -C {} key generate --role root",
+                dir.display()
+            ));
+            Ok(())
+        }
+        Command::Key(k) => run_key(&cli, k),
+        Command::Root(r) => run_root(&cli, r),
+        Command::Targets(RoleCmd::Sign(a)) => run_role(&cli, "targets", a),
+        Command::Snapshot(RoleCmd::Sign(a)) => run_role(&cli, "snapshot", a),
+        Command::Timestamp(RoleCmd::Sign(a)) => run_role(&cli, "timestamp", a),
+        Command::Export { out, all } => {
+            let ws = cli.workspace()?;
+            let o = ws.export(out, *all, now())?;
+            for f in &o.written {
+                println!("{}", out.join(f).display());
+            }
+            if !o.upload.is_empty() {
+                eprintln!(
+                    "upload to the Notary server, in one POST: {}",
+                    o.upload.join(", ")
+                );
+            }
+            hint(
+                "carry the directory to the online machine and check SHA256SUMS there (sha256sum -c SHA256SUMS)",
+            );
+            Ok(())
+        }
+        Command::Verify(a) => verify::run(a),
+    }
+}
+
+fn run_key(cli: &Cli, k: &KeyCmd) -> Result<()> {
+    let ws = cli.workspace()?;
+    match k {
+        KeyCmd::Generate {
+            role,
+            algorithm,
+            label,
+            cert_validity,
+        } => {
+            let alg = algorithm.as_deref().map(Algorithm::parse).transpose()?;
+            let t = now();
+            let validity = parse_expiry(cert_validity, t)? - t;
+            if validity <= Duration::ZERO {
+                return Err(Error::input("certificate validity must be positive"));
+            }
+            let rec = ws.generate_key(
+                role,
+                alg,
+                label.as_deref(),
+                validity,
+                t,
+                &mut cli.passphrases(),
+            )?;
+            eprintln!(
+                "generated {} key {} ({}), private key stored age-encrypted",
+                rec.role, rec.label, rec.algorithm
+            );
+            if let Some(c) = &rec.canonical_id {
+                eprintln!(
+                    "certificate CN={}; Notary key file ID (canonical) {c}",
+                    ws.gun().unwrap_or("")
+                );
+            }
+            println!("{}", rec.id);
+            Ok(())
+        }
+        KeyCmd::Import { role, label, file } => {
+            let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+            let rec = ws
+                .import_key(role, &bytes, label.as_deref(), now())
+                .map_err(|e| e.context(file.display()))?;
+            eprintln!(
+                "imported {} key {} ({}), public key only",
+                rec.role, rec.label, rec.algorithm
+            );
+            println!("{}", rec.id);
+            Ok(())
+        }
+        KeyCmd::List => {
+            println!(
+                "{:<18} {:<16} {:<11} {:<64} PRIVATE",
+                "ROLE", "LABEL", "ALGORITHM", "KEY ID"
+            );
+            for r in ws.keys()? {
+                println!(
+                    "{:<18} {:<16} {:<11} {:<64} {}",
+                    r.role,
+                    r.label,
+                    r.algorithm,
+                    r.id,
+                    if r.private { "held" } else { "-" }
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn show_tally(ws: &Workspace, t: &RootTally) -> Result<()> {
+    let line = |name: String, tl: &crate::signature::Tally| -> Result<String> {
+        let signed: Vec<String> = tl
+            .valid
+            .iter()
+            .map(|id| ws.label_of(id))
+            .collect::<Result<_>>()?;
+        let missing: Vec<String> = tl
+            .missing
+            .iter()
+            .map(|id| ws.label_of(id))
+            .collect::<Result<_>>()?;
+        Ok(format!(
+            "{name}: {} of {} needed{}  signed: [{}]  not yet: [{}]",
+            tl.valid.len(),
+            tl.threshold,
+            if tl.met() { " (met)" } else { "" },
+            signed.join(", "),
+            missing.join(", ")
+        ))
+    };
+    if let Some((v, old)) = &t.old {
+        println!(
+            "{}",
+            line(format!("previous root (version {v}) threshold"), old)?
+        );
+    }
+    println!(
+        "{}",
+        line(
+            format!("new root (version {}) threshold", t.version),
+            &t.new
+        )?
+    );
+    Ok(())
+}
+
+fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
+    let ws = cli.workspace()?;
+    match r {
+        RootCmd::Init {
+            root_keys,
+            threshold,
+            targets_keys,
+            snapshot_keys,
+            timestamp_keys,
+            expires,
+            allow_short_expiry,
+        } => {
+            let plan = RootInit {
+                root_keys: root_keys.clone(),
+                threshold: *threshold,
+                targets_keys: targets_keys.clone(),
+                snapshot_keys: snapshot_keys.clone(),
+                timestamp_keys: timestamp_keys.clone(),
+                expires: expires.clone(),
+                allow_short_expiry: *allow_short_expiry,
+            };
+            ws.root_init(&plan, now())?;
+            eprintln!("staged root version 1");
+            hint("check it with `ceremony root status`, then sign with `ceremony root sign`");
+            Ok(())
+        }
+        RootCmd::Rotate {
+            add,
+            remove,
+            threshold,
+            targets_keys,
+            snapshot_keys,
+            timestamp_keys,
+            expires,
+            allow_short_expiry,
+        } => {
+            let plan = RootRotate {
+                add: add.clone(),
+                remove: remove.clone(),
+                threshold: *threshold,
+                targets_keys: targets_keys.clone(),
+                snapshot_keys: snapshot_keys.clone(),
+                timestamp_keys: timestamp_keys.clone(),
+                expires: expires.clone(),
+                allow_short_expiry: *allow_short_expiry,
+            };
+            let env = ws.root_rotate(&plan, now())?;
+            eprintln!("staged root version {}", env.version().unwrap_or(0));
+            for c in ws.root_status(now())?.changes {
+                eprintln!("  {c}");
+            }
+            hint(
+                "it needs the previous root's threshold and its own: `ceremony root sign`, then `ceremony root status`",
+            );
+            Ok(())
+        }
+        RootCmd::Sign { keys } => {
+            let o = ws.root_sign(keys, &mut cli.passphrases(), now())?;
+            eprintln!("signed by {}", o.signed_by.join(", "));
+            show_tally(&ws, &o.tally)?;
+            if o.completed {
+                eprintln!(
+                    "root version {} is complete and added to the history",
+                    o.tally.version
+                );
+                if ws.dialect() == Dialect::Notary && ws.role_file("snapshot")?.is_some() {
+                    hint(
+                        "re-sign the snapshot over the new root (`ceremony snapshot sign`), then `ceremony export OUT`",
+                    );
+                } else {
+                    hint("`ceremony export OUT` writes the files to upload");
+                }
+            } else {
+                hint(
+                    "more signatures are needed: sign with the remaining keys (`ceremony root sign --key ID`)",
+                );
+            }
+            Ok(())
+        }
+        RootCmd::Status => {
+            let s = ws.root_status(now())?;
+            match s.current {
+                Some(v) => println!("current root: version {v}"),
+                None => println!("current root: none yet"),
+            }
+            match &s.staged {
+                None => {
+                    println!("staged: nothing");
+                    if let Some(e) = s.expires {
+                        println!("expires: {}", format_time(e));
+                    }
+                }
+                Some(t) => {
+                    println!(
+                        "staged: version {}{}",
+                        t.version,
+                        if t.complete() {
+                            " (all thresholds met)"
+                        } else {
+                            ""
+                        }
+                    );
+                    for c in &s.changes {
+                        println!("  {c}");
+                    }
+                    if let Some(e) = s.expires {
+                        println!("expires: {}", format_time(e));
+                    }
+                    show_tally(&ws, t)?;
+                }
+            }
+            Ok(())
+        }
+        RootCmd::Discard => {
+            let kept = ws.root_discard(now())?;
+            eprintln!("the staged root was put aside as {kept}");
+            Ok(())
+        }
+    }
+}
+
+fn run_role(cli: &Cli, role: &str, a: &RoleSignArgs) -> Result<()> {
+    let ws = cli.workspace()?;
+    let mut p = cli.passphrases();
+    let t = now();
+    let out = match role {
+        "targets" => ws.targets_sign(&a.keys, a.expires.as_deref(), &mut p, t)?,
+        "snapshot" => ws.snapshot_sign(&a.keys, a.expires.as_deref(), &mut p, t)?,
+        _ => ws.timestamp_sign(&a.keys, a.expires.as_deref(), &mut p, t)?,
+    };
+    eprintln!(
+        "signed {} version {} with {}",
+        out.role,
+        out.version,
+        out.signed_by.join(", ")
+    );
+    println!("{}", out.file);
+    Ok(())
+}

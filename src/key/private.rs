@@ -1,0 +1,184 @@
+//! Private keys: generation from the OS RNG, signing, and the one form they
+//! take on disk — PKCS#8 inside an age file encrypted to a passphrase.
+
+use age::secrecy::ExposeSecret;
+use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use std::fmt;
+use std::io::{Read, Write};
+use zeroize::Zeroizing;
+
+use super::{Algorithm, PublicKey, SigEncoding};
+use crate::error::{Error, Result};
+use crate::secret::{Passphrase, os_rng};
+
+/// A private signing key. Both variants zeroize their secret on drop.
+pub enum PrivateKey {
+    /// Ed25519 signing key.
+    Ed25519(ed25519_dalek::SigningKey),
+    /// P-256 ECDSA signing key.
+    EcdsaP256(p256::ecdsa::SigningKey),
+}
+
+impl fmt::Debug for PrivateKey {
+    // Never the secret: only what the public side already says.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "PrivateKey({}, {})",
+            self.algorithm(),
+            self.public().short_fingerprint()
+        )
+    }
+}
+
+impl PrivateKey {
+    /// Generates a new key from the OS RNG.
+    pub fn generate(algorithm: Algorithm) -> Self {
+        let mut rng = os_rng();
+        match algorithm {
+            Algorithm::Ed25519 => {
+                PrivateKey::Ed25519(ed25519_dalek::SigningKey::generate(&mut rng))
+            }
+            Algorithm::EcdsaP256 => {
+                use p256::elliptic_curve::Generate;
+                PrivateKey::EcdsaP256(p256::ecdsa::SigningKey::generate_from_rng(&mut rng))
+            }
+        }
+    }
+
+    /// The key's algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        match self {
+            PrivateKey::Ed25519(_) => Algorithm::Ed25519,
+            PrivateKey::EcdsaP256(_) => Algorithm::EcdsaP256,
+        }
+    }
+
+    /// The matching public key.
+    pub fn public(&self) -> PublicKey {
+        match self {
+            PrivateKey::Ed25519(k) => PublicKey::Ed25519(k.verifying_key()),
+            PrivateKey::EcdsaP256(k) => PublicKey::EcdsaP256(*k.verifying_key()),
+        }
+    }
+
+    /// Signs `msg` (ECDSA: over SHA-256(msg), deterministic nonces per RFC 6979).
+    pub fn sign(&self, msg: &[u8], encoding: SigEncoding) -> Vec<u8> {
+        use p256::ecdsa::signature::Signer;
+        match self {
+            PrivateKey::Ed25519(k) => k.sign(msg).to_bytes().to_vec(),
+            PrivateKey::EcdsaP256(k) => {
+                let sig: p256::ecdsa::Signature = k.sign(msg);
+                match encoding {
+                    SigEncoding::Raw => sig.to_bytes().to_vec(),
+                    SigEncoding::Der => sig.to_der().as_bytes().to_vec(),
+                }
+            }
+        }
+    }
+
+    /// The P-256 key, for making a certificate.
+    pub fn as_p256(&self) -> Option<&p256::ecdsa::SigningKey> {
+        match self {
+            PrivateKey::EcdsaP256(k) => Some(k),
+            PrivateKey::Ed25519(_) => None,
+        }
+    }
+
+    /// Unencrypted PKCS#8 DER, zeroized on drop.
+    fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
+        let doc = match self {
+            PrivateKey::Ed25519(k) => k.to_pkcs8_der(),
+            PrivateKey::EcdsaP256(k) => k.to_pkcs8_der(),
+        }
+        .map_err(|e| Error::input(format!("cannot encode private key: {e}")))?;
+        Ok(Zeroizing::new(doc.as_bytes().to_vec()))
+    }
+
+    fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
+        if let Ok(k) = p256::ecdsa::SigningKey::from_pkcs8_der(der) {
+            return Ok(PrivateKey::EcdsaP256(k));
+        }
+        if let Ok(k) = ed25519_dalek::SigningKey::from_pkcs8_der(der) {
+            return Ok(PrivateKey::Ed25519(k));
+        }
+        Err(Error::input(
+            "decrypted key is not an Ed25519 or P-256 PKCS#8 key",
+        ))
+    }
+
+    /// The key as an armored age file encrypted to `passphrase` (scrypt).
+    /// Inside is plain PKCS#8 DER, so `age -d` plus openssl can read it
+    /// without this tool.
+    pub fn encrypt(&self, passphrase: &Passphrase) -> Result<Vec<u8>> {
+        let der = self.to_pkcs8_der()?;
+        let recipient = age::scrypt::Recipient::new(passphrase.clone());
+        let encryptor =
+            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+                .map_err(|e| Error::input(format!("cannot encrypt key: {e}")))?;
+        let mut out = Vec::new();
+        let armor =
+            age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor)
+                .map_err(|e| Error::input(format!("cannot encrypt key: {e}")))?;
+        let mut w = encryptor
+            .wrap_output(armor)
+            .map_err(|e| Error::input(format!("cannot encrypt key: {e}")))?;
+        w.write_all(&der)
+            .and_then(|_| w.finish())
+            .and_then(|armor| armor.finish())
+            .map_err(|e| Error::input(format!("cannot encrypt key: {e}")))?;
+        Ok(out)
+    }
+
+    /// Reads a key file written by [`PrivateKey::encrypt`].
+    pub fn decrypt(file: &[u8], passphrase: &Passphrase) -> Result<Self> {
+        if passphrase.expose_secret().is_empty() {
+            return Err(Error::input("empty passphrase"));
+        }
+        let identity = age::scrypt::Identity::new(passphrase.clone());
+        let reader = age::armor::ArmoredReader::new(file);
+        let decryptor = age::Decryptor::new(reader)
+            .map_err(|e| Error::input(format!("not an age key file: {e}")))?;
+        let mut r = decryptor
+            .decrypt(std::iter::once(&identity as &dyn age::Identity))
+            .map_err(|e| match e {
+                age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+                    Error::input("wrong passphrase for this key")
+                        .hint("check the passphrase (CEREMONY_PASSPHRASE or --passphrase-file)")
+                }
+                other => Error::input(format!("cannot decrypt key: {other}")),
+            })?;
+        let mut der = Zeroizing::new(Vec::new());
+        r.read_to_end(&mut der)
+            .map_err(|_| Error::input("wrong passphrase or damaged key file"))?;
+        Self::from_pkcs8_der(&der)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_holds_no_secret() -> Result<()> {
+        let k = PrivateKey::generate(Algorithm::Ed25519);
+        let dbg = format!("{k:?}");
+        let PrivateKey::Ed25519(inner) = &k else {
+            return Err(Error::input("wrong variant"));
+        };
+        assert!(!dbg.contains(&hex::encode(inner.to_bytes())));
+        Ok(())
+    }
+
+    #[test]
+    fn encrypted_key_round_trips_and_refuses_wrong_passphrase() -> Result<()> {
+        let k = PrivateKey::generate(Algorithm::EcdsaP256);
+        let pass = Passphrase::from("correct horse".to_string());
+        let file = k.encrypt(&pass)?;
+        let back = PrivateKey::decrypt(&file, &pass)?;
+        assert_eq!(back.public(), k.public());
+        let wrong = Passphrase::from("wrong".to_string());
+        assert!(PrivateKey::decrypt(&file, &wrong).is_err());
+        Ok(())
+    }
+}

@@ -1,0 +1,290 @@
+//! JSON as the two dialects need it: a strict parser (no duplicate object
+//! keys, integers only), the canonical form that signatures cover, and the two
+//! file encodings the real tools write (python-tuf's indented form, Notary's
+//! compact Go envelope) so a file we re-serialise comes out byte-identical.
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::fmt;
+
+use crate::error::{Error, Result};
+
+/// Parses JSON, refusing duplicate object keys and non-integer numbers:
+/// two clients that resolve a duplicate key differently would see two
+/// different documents behind one signature.
+pub fn parse_strict(bytes: &[u8]) -> Result<Value> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let v = StrictValue::deserialize(&mut de)
+        .map_err(|e| Error::input(format!("not valid JSON: {e}")))?;
+    de.end()
+        .map_err(|e| Error::input(format!("not valid JSON: {e}")))?;
+    Ok(v.0)
+}
+
+struct StrictValue(Value);
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = StrictValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<StrictValue, E> {
+        Ok(StrictValue(Value::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<StrictValue, E> {
+        Ok(StrictValue(Value::from(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<StrictValue, E> {
+        Ok(StrictValue(Value::from(v)))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<StrictValue, E> {
+        Err(E::custom(
+            "non-integer number (canonical JSON allows integers only)",
+        ))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<StrictValue, E> {
+        Ok(StrictValue(Value::String(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<StrictValue, E> {
+        Ok(StrictValue(Value::String(v)))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<StrictValue, E> {
+        Ok(StrictValue(Value::Null))
+    }
+    fn visit_none<E>(self) -> std::result::Result<StrictValue, E> {
+        Ok(StrictValue(Value::Null))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<StrictValue, A::Error> {
+        let mut out = Vec::new();
+        while let Some(StrictValue(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(StrictValue(Value::Array(out)))
+    }
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<StrictValue, A::Error> {
+        let mut out = Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            if out.contains_key(&k) {
+                return Err(de::Error::custom(format!("duplicate object key {k:?}")));
+            }
+            let StrictValue(v) = map.next_value()?;
+            out.insert(k, v);
+        }
+        Ok(StrictValue(Value::Object(out)))
+    }
+}
+
+/// The canonical form signatures are made over, shared by Notary
+/// (docker/go canonical/json) and TUF (OLPC): keys sorted by UTF-8 bytes, no
+/// whitespace, only `"` and `\` escaped, integers only. No Unicode
+/// normalisation, unlike olpc-cjson.
+pub fn canonical(v: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_canonical(v, &mut out);
+    out
+}
+
+fn write_canonical(v: &Value, out: &mut Vec<u8>) {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        // Floats never reach here: parse_strict refuses them and the tool
+        // builds integers only.
+        Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
+        Value::String(s) => write_canonical_str(s, out),
+        Value::Array(a) => {
+            out.push(b'[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical(x, out);
+            }
+            out.push(b']');
+        }
+        Value::Object(m) => {
+            // serde_json's default Map is a BTreeMap<String, _>: its order is
+            // byte order of the UTF-8 keys, which both specs require.
+            out.push(b'{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical_str(k, out);
+                out.push(b':');
+                write_canonical(x, out);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+fn write_canonical_str(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    for b in s.bytes() {
+        if b == b'"' || b == b'\\' {
+            out.push(b'\\');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
+/// python-tuf's file form: `json.dumps(d, indent=1, separators=(",", ": "),
+/// sort_keys=True)` with Python's default ASCII escaping. No final newline.
+pub fn python_pretty(v: &Value) -> Vec<u8> {
+    let mut out = String::new();
+    write_pretty(v, 0, &mut out);
+    out.into_bytes()
+}
+
+fn write_pretty(v: &Value, level: usize, out: &mut String) {
+    match v {
+        Value::Array(a) if !a.is_empty() => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                out.push_str(if i > 0 { ",\n" } else { "\n" });
+                push_indent(level + 1, out);
+                write_pretty(x, level + 1, out);
+            }
+            out.push('\n');
+            push_indent(level, out);
+            out.push(']');
+        }
+        Value::Object(m) if !m.is_empty() => {
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                out.push_str(if i > 0 { ",\n" } else { "\n" });
+                push_indent(level + 1, out);
+                write_python_str(k, out);
+                out.push_str(": ");
+                write_pretty(x, level + 1, out);
+            }
+            out.push('\n');
+            push_indent(level, out);
+            out.push('}');
+        }
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
+        Value::String(s) => write_python_str(s, out),
+        other => out.push_str(&String::from_utf8_lossy(&canonical(other))),
+    }
+}
+
+fn push_indent(level: usize, out: &mut String) {
+    for _ in 0..level {
+        out.push(' ');
+    }
+}
+
+fn write_python_str(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// The escaping Go's `json.Marshal` applies when it compacts an embedded
+/// `json.RawMessage` (Notary's `signed`): `<`, `>`, `&`, U+2028 and U+2029
+/// become `\u` escapes. They can only occur inside strings, so a plain
+/// replacement is exact.
+pub fn go_html_escape(bytes: &[u8]) -> Vec<u8> {
+    let s = String::from_utf8_lossy(bytes);
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            _ => out.push(c),
+        }
+    }
+    out.into_bytes()
+}
+
+/// A string as Go's `encoding/json` writes it (HTML-safe).
+pub fn go_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        assert!(parse_strict(br#"{"a":1,"a":2}"#).is_err());
+        assert!(parse_strict(br#"{"a":{"b":1,"b":1}}"#).is_err());
+    }
+
+    #[test]
+    fn floats_are_refused() {
+        assert!(parse_strict(br#"{"a":1.5}"#).is_err());
+        assert!(parse_strict(br#"{"a":1}"#).is_ok());
+    }
+
+    #[test]
+    fn canonical_escapes_only_quote_and_backslash() -> Result<()> {
+        let v = parse_strict("{\"b\":\"x\\\"y\\\\z\\n<é>\",\"a\":[1,true,null]}".as_bytes())?;
+        let c = String::from_utf8(canonical(&v)).map_err(|e| Error::input(e.to_string()))?;
+        assert_eq!(c, "{\"a\":[1,true,null],\"b\":\"x\\\"y\\\\z\n<é>\"}");
+        Ok(())
+    }
+
+    #[test]
+    fn python_form_matches_json_dumps() -> Result<()> {
+        let v = parse_strict("{\"b\":{},\"a\":[1,\"é\"]}".as_bytes())?;
+        let p = String::from_utf8(python_pretty(&v)).map_err(|e| Error::input(e.to_string()))?;
+        assert_eq!(p, "{\n \"a\": [\n  1,\n  \"\\u00e9\"\n ],\n \"b\": {}\n}");
+        Ok(())
+    }
+}

@@ -1,0 +1,185 @@
+//! Where keys meet canonical bytes: signing an envelope, and counting the
+//! signatures on one file against a role as a strict client would. Whole
+//! repositories are verified in [`verify`].
+
+pub mod verify;
+
+use std::collections::{BTreeMap, BTreeSet};
+use time::{Duration, OffsetDateTime};
+
+use crate::error::{Error, Result};
+use crate::key::private::PrivateKey;
+use crate::metadata::keys::MetaKey;
+use crate::metadata::root::{KeyEntry, RoleKeys, short};
+use crate::metadata::{Dialect, Envelope, Signature};
+
+/// Adds (or replaces) the signature of `key`, listed as `keyid`, over the
+/// canonical `signed` of `env`.
+pub fn sign(
+    dialect: Dialect,
+    env: &mut Envelope,
+    keyid: &str,
+    meta: &MetaKey,
+    key: &PrivateKey,
+) -> Result<()> {
+    if key.public() != meta.public {
+        return Err(Error::input(format!(
+            "the private key does not match key {}",
+            short(keyid)
+        )));
+    }
+    let bytes = env.canonical_signed();
+    let raw = key.sign(&bytes, meta.sig_encoding(dialect));
+    let sig = Signature {
+        keyid: keyid.to_string(),
+        method: (dialect == Dialect::Notary).then(|| meta.notary_method().to_string()),
+        sig: MetaKey::encode_sig(dialect, &raw),
+    };
+    env.signatures.retain(|s| s.keyid != keyid);
+    env.signatures.push(sig);
+    Ok(())
+}
+
+/// Notary's certificate rules for root keys.
+#[derive(Debug, Clone)]
+pub struct CertPolicy {
+    /// The repository's GUN: the CN must equal it or be a `prefix*` wildcard
+    /// that matches it.
+    pub gun: String,
+    /// Check validity at this time (None: expiry ignored, as Notary does for
+    /// the previous root's certificates).
+    pub at: Option<OffsetDateTime>,
+}
+
+impl CertPolicy {
+    /// Why `key` cannot act as a Notary root key, if it cannot.
+    pub fn refuse(&self, key: &MetaKey) -> Option<String> {
+        let Some(cert) = &key.cert else {
+            return Some("a Notary root key must be an X.509 certificate (ecdsa-x509)".into());
+        };
+        if cert.is_ca {
+            return Some("its certificate is a CA (basicConstraints CA:TRUE); Notary ignores CA certificates as root keys".into());
+        }
+        let cn = cert.common_name.clone().unwrap_or_default();
+        let cn_ok = cn == self.gun
+            || cn
+                .strip_suffix('*')
+                .is_some_and(|prefix| self.gun.starts_with(prefix));
+        if !cn_ok {
+            return Some(format!(
+                "its certificate CN {cn:?} is not the GUN {:?}",
+                self.gun
+            ));
+        }
+        if cert.sha1_signature {
+            return Some("its certificate is signed with SHA-1".into());
+        }
+        if cert.not_before > cert.not_after {
+            return Some("its certificate's validity ends before it starts".into());
+        }
+        if let Some(at) = self.at {
+            if cert.not_before > at + Duration::days(1) {
+                return Some(format!(
+                    "its certificate is not valid before {}",
+                    cert.not_before
+                ));
+            }
+            if at > cert.not_after {
+                return Some(format!("its certificate expired on {}", cert.not_after));
+            }
+        }
+        None
+    }
+}
+
+/// Signatures on one file counted against one role.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    /// Signatures needed.
+    pub threshold: u64,
+    /// Key IDs with a valid signature, each key counted once.
+    pub valid: Vec<String>,
+    /// Role key IDs without a valid signature.
+    pub missing: Vec<String>,
+    /// Why some signatures did not count.
+    pub problems: Vec<String>,
+}
+
+impl Tally {
+    /// Whether the threshold is met.
+    pub fn met(&self) -> bool {
+        self.valid.len() as u64 >= self.threshold
+    }
+
+    /// `2/3` style.
+    pub fn fraction(&self) -> String {
+        format!("{}/{}", self.valid.len(), self.threshold)
+    }
+}
+
+/// Refuses an envelope that carries two signatures with one key ID.
+pub fn check_unique_signatures(env: &Envelope) -> Result<()> {
+    let mut seen = BTreeSet::new();
+    for s in &env.signatures {
+        if !seen.insert(s.keyid.as_str()) {
+            return Err(Error::verification(format!(
+                "duplicate signature: key {} signs twice",
+                short(&s.keyid)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Counts the signatures of `env` that `role` accepts: listed key, valid
+/// signature over the canonical body, each public key once, and for Notary
+/// roots only certificates that pass `certs`.
+pub fn tally(
+    dialect: Dialect,
+    env: &Envelope,
+    role: &RoleKeys,
+    keys: &BTreeMap<String, KeyEntry>,
+    certs: Option<&CertPolicy>,
+) -> Tally {
+    let msg = env.canonical_signed();
+    let mut out = Tally {
+        threshold: role.threshold,
+        ..Tally::default()
+    };
+    let mut counted = BTreeSet::new();
+    for s in &env.signatures {
+        if !role.keyids.contains(&s.keyid) {
+            continue;
+        }
+        let key = match keys.get(&s.keyid) {
+            Some(Ok(k)) => k,
+            Some(Err(why)) => {
+                out.problems.push(format!("key {}: {why}", short(&s.keyid)));
+                continue;
+            }
+            None => continue,
+        };
+        if let Some(policy) = certs {
+            if let Some(why) = policy.refuse(key) {
+                out.problems
+                    .push(format!("key {} does not count: {why}", short(&s.keyid)));
+                continue;
+            }
+        }
+        if !key.verify(dialect, &msg, s.method.as_deref(), &s.sig) {
+            out.problems
+                .push(format!("signature by {} is not valid", short(&s.keyid)));
+            continue;
+        }
+        if counted.insert(key.public.fingerprint()) {
+            out.valid.push(s.keyid.clone());
+        }
+    }
+    out.missing = role
+        .keyids
+        .iter()
+        .filter(|id| !out.valid.contains(id))
+        .cloned()
+        .collect();
+    out
+}

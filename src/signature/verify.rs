@@ -1,0 +1,741 @@
+//! Verifying a repository as a strict client would: the root chain from a
+//! trusted root (each version exactly N+1, signed by the previous root's
+//! threshold and its own), then timestamp → snapshot → targets → delegations
+//! against the final root. The answer is a report per file, not a bool.
+
+use std::collections::{BTreeMap, VecDeque};
+use time::OffsetDateTime;
+
+use super::{CertPolicy, Tally, check_unique_signatures, tally};
+use crate::error::{Error, Result};
+use crate::metadata::roles::{FileMeta, MetaList, Targets};
+use crate::metadata::root::{KeyEntry, RoleKeys, Root};
+use crate::metadata::{Dialect, Envelope, RoleKind, format_time};
+
+/// How to verify.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The dialect; found from the files when None.
+    pub dialect: Option<Dialect>,
+    /// Notary GUN; read from the trusted root's certificate when None.
+    pub gun: Option<String>,
+    /// The time expiry is judged at.
+    pub at: OffsetDateTime,
+    /// A root the client already trusts (default: the lowest `N.root.json`).
+    pub trusted_root: Option<Vec<u8>>,
+}
+
+/// The verdict on one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileVerdict {
+    /// File name.
+    pub name: String,
+    /// Trusted or not.
+    pub ok: bool,
+    /// Why, in one line.
+    pub detail: String,
+}
+
+/// The verdict on a set of files.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The dialect used.
+    pub dialect: Dialect,
+    /// The GUN used (Notary).
+    pub gun: Option<String>,
+    /// One verdict per file, in the order they were checked.
+    pub files: Vec<FileVerdict>,
+    /// Remarks that are not verdicts (files not checked, inferred GUN).
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    /// True when every checked file is trusted.
+    pub fn trusted(&self) -> bool {
+        !self.files.is_empty() && self.files.iter().all(|f| f.ok)
+    }
+
+    /// The first failure, as an error.
+    pub fn into_result(self) -> Result<Report> {
+        match self.files.iter().find(|f| !f.ok) {
+            Some(f) => Err(Error::verification(format!("{}: {}", f.name, f.detail))),
+            None => Ok(self),
+        }
+    }
+
+    fn pass(&mut self, name: &str, detail: String) {
+        self.files.push(FileVerdict {
+            name: name.into(),
+            ok: true,
+            detail,
+        });
+    }
+
+    fn fail(&mut self, name: &str, detail: impl Into<String>) {
+        self.files.push(FileVerdict {
+            name: name.into(),
+            ok: false,
+            detail: detail.into(),
+        });
+    }
+}
+
+fn root_version_of(name: &str) -> Option<u64> {
+    name.strip_suffix(".root.json")?.parse().ok()
+}
+
+struct Chain {
+    root: Root,
+    bytes: Vec<u8>,
+}
+
+/// Verifies the files of a repository (`name → bytes`, names as a server or
+/// client stores them). Err means unusable input; a verdict of "not trusted"
+/// is a report whose [`Report::trusted`] is false.
+pub fn verify_files(files: &BTreeMap<String, Vec<u8>>, opts: &Options) -> Result<Report> {
+    let mut envs: BTreeMap<String, std::result::Result<Envelope, String>> = BTreeMap::new();
+    for (name, bytes) in files {
+        envs.insert(
+            name.clone(),
+            Envelope::parse(bytes).map_err(|e| e.reason().to_string()),
+        );
+    }
+    let dialect = match opts.dialect {
+        Some(d) => d,
+        None => detect(&envs, opts.trusted_root.as_deref())?,
+    };
+    let mut report = Report {
+        dialect,
+        gun: opts.gun.clone(),
+        files: Vec::new(),
+        notes: Vec::new(),
+    };
+
+    let Some(chain) = walk_root_chain(files, &envs, opts, &mut report)? else {
+        return Ok(report);
+    };
+    if report.files.iter().any(|f| !f.ok) {
+        return Ok(report);
+    }
+    check_top_level(files, &envs, &chain, opts, &mut report);
+    Ok(report)
+}
+
+fn detect(
+    envs: &BTreeMap<String, std::result::Result<Envelope, String>>,
+    trusted: Option<&[u8]>,
+) -> Result<Dialect> {
+    let mut found = None;
+    let trusted_env = trusted.map(Envelope::parse).transpose()?;
+    for env in envs
+        .values()
+        .filter_map(|e| e.as_ref().ok())
+        .chain(trusted_env.as_ref())
+    {
+        if let Some(d) = env.detect_dialect() {
+            match found {
+                None => found = Some(d),
+                Some(f) if f != d => {
+                    return Err(Error::input("the files mix Notary and TUF metadata")
+                        .hint("verify each repository on its own, or pass --dialect"));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    found.ok_or_else(|| {
+        Error::input("cannot tell the dialect: no readable metadata with a known _type")
+            .hint("pass --dialect notary or --dialect tuf")
+    })
+}
+
+fn walk_root_chain(
+    files: &BTreeMap<String, Vec<u8>>,
+    envs: &BTreeMap<String, std::result::Result<Envelope, String>>,
+    opts: &Options,
+    report: &mut Report,
+) -> Result<Option<Chain>> {
+    let dialect = report.dialect;
+    let history: BTreeMap<u64, String> = files
+        .keys()
+        .filter_map(|n| root_version_of(n).map(|v| (v, n.clone())))
+        .collect();
+
+    // The trusted start.
+    let (start_name, start_bytes) = match (
+        &opts.trusted_root,
+        history.iter().next(),
+        files.get("root.json"),
+    ) {
+        (Some(b), _, _) => ("trusted root".to_string(), b.clone()),
+        (None, Some((_, n)), _) => (n.clone(), files.get(n).cloned().unwrap_or_default()),
+        (None, None, Some(b)) => ("root.json".to_string(), b.clone()),
+        (None, None, None) => {
+            return Err(Error::input(
+                "no root metadata: nothing to verify the other files against",
+            )
+            .hint("include N.root.json / root.json, or pass --trusted-root FILE"));
+        }
+    };
+    let start_env = Envelope::parse(&start_bytes).map_err(|e| e.context(&start_name))?;
+    let start_root = match parse_root(dialect, &start_env) {
+        Ok(r) => r,
+        Err(e) => {
+            report.fail(&start_name, e.reason());
+            return Ok(None);
+        }
+    };
+    if dialect == Dialect::Notary && report.gun.is_none() {
+        match infer_gun(&start_root) {
+            Some(g) => {
+                report
+                    .notes
+                    .push(format!("GUN taken from the root certificate: {g}"));
+                report.gun = Some(g);
+            }
+            None => {
+                return Err(
+                    Error::input("cannot tell the GUN from the root certificates")
+                        .hint("pass --gun GUN"),
+                );
+            }
+        }
+    }
+    let gun = report.gun.clone().unwrap_or_default();
+    let newest = history
+        .keys()
+        .next_back()
+        .copied()
+        .unwrap_or(start_root.common.version);
+    let root_json = match envs.get("root.json") {
+        Some(Ok(e)) => Some(e.clone()),
+        Some(Err(why)) => {
+            report.fail("root.json", why.clone());
+            return Ok(None);
+        }
+        None => None,
+    };
+    let last_version = match &root_json {
+        Some(e) => e.version().unwrap_or(0).max(newest),
+        None => newest,
+    };
+
+    // The start must carry its own threshold.
+    let start_final = start_root.common.version >= last_version;
+    let policy = |at_check: bool| {
+        (dialect == Dialect::Notary).then(|| CertPolicy {
+            gun: gun.clone(),
+            at: at_check.then_some(opts.at),
+        })
+    };
+    let own = tally(
+        dialect,
+        &start_env,
+        start_root.role("root")?,
+        &start_root.keys,
+        policy(start_final).as_ref(),
+    );
+    if let Err(e) = check_unique_signatures(&start_env) {
+        report.fail(&start_name, e.reason());
+        return Ok(None);
+    }
+    if !own.met() {
+        report.fail(
+            &start_name,
+            format!("not signed by its own root threshold: {}", explain(&own)),
+        );
+        return Ok(None);
+    }
+    if start_final && start_root.common.expires <= opts.at {
+        report.fail(
+            &start_name,
+            format!("expired on {}", format_time(start_root.common.expires)),
+        );
+        return Ok(None);
+    }
+    report.pass(
+        &start_name,
+        format!(
+            "version {} (trusted start), root signatures {}, expires {}",
+            start_root.common.version,
+            own.fraction(),
+            format_time(start_root.common.expires)
+        ),
+    );
+    let mut current = Chain {
+        root: start_root,
+        bytes: start_bytes,
+    };
+
+    // Each next version must exist, be exactly N+1 and carry both thresholds.
+    let mut v = current.root.common.version + 1;
+    while v <= last_version {
+        let by_history = history
+            .get(&v)
+            .map(|n| (n.clone(), files.get(n).cloned().unwrap_or_default()));
+        let candidate = match by_history {
+            Some(x) => x,
+            None => match &root_json {
+                Some(e) if e.version() == Some(v) => (
+                    "root.json".to_string(),
+                    files.get("root.json").cloned().unwrap_or_default(),
+                ),
+                _ => {
+                    let name = format!("{v}.root.json");
+                    let later: Vec<String> = history.range(v..).map(|(_, n)| n.clone()).collect();
+                    report.fail(
+                        &name,
+                        format!(
+                            "version gap: {name} is missing, so {} cannot be reached",
+                            later.join(", ")
+                        ),
+                    );
+                    return Ok(None);
+                }
+            },
+        };
+        let (name, bytes) = candidate;
+        let env = match envs.get(&name) {
+            Some(Ok(e)) => e.clone(),
+            Some(Err(why)) => {
+                report.fail(&name, why.clone());
+                return Ok(None);
+            }
+            None => {
+                report.fail(&name, "missing");
+                return Ok(None);
+            }
+        };
+        match check_rotation(
+            dialect,
+            &current.root,
+            &env,
+            v,
+            v == last_version,
+            &gun,
+            opts.at,
+        ) {
+            Ok((root, detail)) => {
+                report.pass(&name, detail);
+                current = Chain { root, bytes };
+            }
+            Err(e) => {
+                report.fail(&name, e.reason());
+                return Ok(None);
+            }
+        }
+        v += 1;
+    }
+
+    // root.json, when it repeats the newest version, must be that file.
+    if let Some(e) = &root_json {
+        if e.version() == Some(current.root.common.version)
+            && !(history.is_empty() && opts.trusted_root.is_none())
+        {
+            if files.get("root.json") != Some(&current.bytes) {
+                report.fail(
+                    "root.json",
+                    format!(
+                        "differs from version {} of the root history",
+                        current.root.common.version
+                    ),
+                );
+                return Ok(None);
+            }
+            report.pass(
+                "root.json",
+                format!("same as version {}", current.root.common.version),
+            );
+        } else if e.version().unwrap_or(0) < current.root.common.version {
+            report.fail(
+                "root.json",
+                format!(
+                    "is version {} but the history reaches {}",
+                    e.version().unwrap_or(0),
+                    current.root.common.version
+                ),
+            );
+            return Ok(None);
+        }
+    }
+    Ok(Some(current))
+}
+
+fn parse_root(dialect: Dialect, env: &Envelope) -> Result<Root> {
+    check_unique_signatures(env)?;
+    Root::parse(dialect, &env.signed)
+}
+
+fn infer_gun(root: &Root) -> Option<String> {
+    let role = root.roles.get("root")?;
+    let mut cns = role.keyids.iter().filter_map(|id| match root.keys.get(id) {
+        Some(Ok(k)) => k.cert.as_ref().and_then(|c| c.common_name.clone()),
+        _ => None,
+    });
+    let first = cns.next()?;
+    if first.ends_with('*') || cns.any(|c| c != first) {
+        return None;
+    }
+    Some(first)
+}
+
+fn explain(t: &Tally) -> String {
+    let mut s = format!("{} valid of {} needed", t.valid.len(), t.threshold);
+    if !t.problems.is_empty() {
+        s.push_str(&format!(" ({})", t.problems.join("; ")));
+    }
+    s
+}
+
+/// Checks that `env` is a valid version `v` following `prev`: exactly N+1,
+/// signed by `prev`'s root threshold and its own, and (if final) unexpired.
+pub fn check_rotation(
+    dialect: Dialect,
+    prev: &Root,
+    env: &Envelope,
+    v: u64,
+    is_final: bool,
+    gun: &str,
+    at: OffsetDateTime,
+) -> Result<(Root, String)> {
+    check_unique_signatures(env)?;
+    let root = Root::parse(dialect, &env.signed)?;
+    if root.common.version != v {
+        return Err(Error::verification(format!(
+            "version skip: expected version {v}, found {}",
+            root.common.version
+        )));
+    }
+    let old_policy = (dialect == Dialect::Notary).then(|| CertPolicy {
+        gun: gun.into(),
+        at: None,
+    });
+    let new_policy = (dialect == Dialect::Notary).then(|| CertPolicy {
+        gun: gun.into(),
+        at: Some(at),
+    });
+    let old = tally(
+        dialect,
+        env,
+        prev.role("root")?,
+        &prev.keys,
+        old_policy.as_ref(),
+    );
+    let new = tally(
+        dialect,
+        env,
+        root.role("root")?,
+        &root.keys,
+        new_policy.as_ref(),
+    );
+    if !old.met() {
+        return Err(Error::verification(format!(
+            "not signed by the previous root's threshold (version {}): {}",
+            prev.common.version,
+            explain(&old)
+        )));
+    }
+    if !new.met() {
+        return Err(Error::verification(format!(
+            "not signed by its own root threshold: {}",
+            explain(&new)
+        )));
+    }
+    if is_final && root.common.expires <= at {
+        return Err(Error::verification(format!(
+            "expired on {}",
+            format_time(root.common.expires)
+        )));
+    }
+    let detail = format!(
+        "version {}, signed by {} of version {}'s root keys and {} of its own, expires {}",
+        v,
+        old.fraction(),
+        prev.common.version,
+        new.fraction(),
+        format_time(root.common.expires)
+    );
+    Ok((root, detail))
+}
+
+fn envelope<'a>(
+    envs: &'a BTreeMap<String, std::result::Result<Envelope, String>>,
+    name: &str,
+    report: &mut Report,
+) -> Option<&'a Envelope> {
+    match envs.get(name)? {
+        Ok(e) => Some(e),
+        Err(why) => {
+            report.fail(name, why.clone());
+            None
+        }
+    }
+}
+
+/// Checks a role file: signatures against `role`/`keys`, then expiry.
+fn check_signed(
+    dialect: Dialect,
+    env: &Envelope,
+    role: &RoleKeys,
+    keys: &BTreeMap<String, KeyEntry>,
+    expires: OffsetDateTime,
+    at: OffsetDateTime,
+) -> std::result::Result<Tally, String> {
+    check_unique_signatures(env).map_err(|e| e.reason().to_string())?;
+    let t = tally(dialect, env, role, keys, None);
+    if !t.met() {
+        return Err(format!("threshold not met: {}", explain(&t)));
+    }
+    if expires <= at {
+        return Err(format!("expired on {}", format_time(expires)));
+    }
+    Ok(t)
+}
+
+fn check_top_level(
+    files: &BTreeMap<String, Vec<u8>>,
+    envs: &BTreeMap<String, std::result::Result<Envelope, String>>,
+    chain: &Chain,
+    opts: &Options,
+    report: &mut Report,
+) {
+    let dialect = report.dialect;
+    let root = &chain.root;
+    let (snap_key, targets_key) = match dialect {
+        Dialect::Notary => ("snapshot", "targets"),
+        Dialect::Tuf => ("snapshot.json", "targets.json"),
+    };
+
+    // timestamp → snapshot description
+    let mut snapshot_meta: Option<FileMeta> = None;
+    if let Some(env) = envelope(envs, "timestamp.json", report) {
+        match MetaList::parse(dialect, &env.signed, RoleKind::Timestamp)
+            .map_err(|e| e.reason().to_string())
+            .and_then(|ts| {
+                let role = root.role("timestamp").map_err(|e| e.reason().to_string())?;
+                let t = check_signed(dialect, env, role, &root.keys, ts.common.expires, opts.at)?;
+                let m = ts
+                    .meta
+                    .get(snap_key)
+                    .cloned()
+                    .ok_or_else(|| format!("timestamp does not describe {snap_key}"))?;
+                Ok((ts, t, m))
+            }) {
+            Ok((ts, t, m)) => {
+                report.pass(
+                    "timestamp.json",
+                    format!(
+                        "version {}, signatures {}, expires {}",
+                        ts.common.version,
+                        t.fraction(),
+                        format_time(ts.common.expires)
+                    ),
+                );
+                snapshot_meta = Some(m);
+            }
+            Err(why) => report.fail("timestamp.json", why),
+        }
+    }
+
+    // snapshot → descriptions of targets, root, delegations
+    let snap_name = versioned_name(files, dialect, root, "snapshot", snapshot_meta.as_ref());
+    let mut snapshot: Option<MetaList> = None;
+    if let Some(name) = &snap_name {
+        if let Some(env) = envelope(envs, name, report) {
+            let bytes = files.get(name).map(Vec::as_slice).unwrap_or_default();
+            let res = MetaList::parse(dialect, &env.signed, RoleKind::Snapshot)
+                .map_err(|e| e.reason().to_string())
+                .and_then(|s| {
+                    if let Some(m) = &snapshot_meta {
+                        m.check(bytes)
+                            .map_err(|e| format!("does not match timestamp: {e}"))?;
+                        if m.version.is_some_and(|v| v != s.common.version) {
+                            return Err(format!(
+                                "is version {}, timestamp names {}",
+                                s.common.version,
+                                m.version.unwrap_or(0)
+                            ));
+                        }
+                    }
+                    let role = root.role("snapshot").map_err(|e| e.reason().to_string())?;
+                    let t =
+                        check_signed(dialect, env, role, &root.keys, s.common.expires, opts.at)?;
+                    if dialect == Dialect::Notary {
+                        match s.meta.get("root") {
+                            Some(m) => m.check(&chain.bytes).map_err(|e| {
+                                format!("its root entry does not match the current root: {e}")
+                            })?,
+                            None => return Err("snapshot does not describe root".into()),
+                        }
+                    }
+                    Ok((s, t))
+                });
+            match res {
+                Ok((s, t)) => {
+                    report.pass(
+                        name,
+                        format!(
+                            "version {}, signatures {}, expires {}",
+                            s.common.version,
+                            t.fraction(),
+                            format_time(s.common.expires)
+                        ),
+                    );
+                    snapshot = Some(s);
+                }
+                Err(why) => report.fail(name, why),
+            }
+        }
+    }
+
+    // targets and its delegations, breadth first
+    let targets_meta = snapshot
+        .as_ref()
+        .and_then(|s| s.meta.get(targets_key).cloned());
+    let Some(tname) = versioned_name(files, dialect, root, "targets", targets_meta.as_ref()) else {
+        return;
+    };
+    let Some(env) = envelope(envs, &tname, report) else {
+        return;
+    };
+    let role = match root.role("targets") {
+        Ok(r) => r.clone(),
+        Err(e) => return report.fail(&tname, e.reason()),
+    };
+    let mut queue: VecDeque<(
+        String,
+        String,
+        RoleKeys,
+        BTreeMap<String, KeyEntry>,
+        Envelope,
+    )> = VecDeque::new();
+    queue.push_back((
+        "targets".into(),
+        tname,
+        role,
+        root.keys.clone(),
+        env.clone(),
+    ));
+    while let Some((role_name, file, role, keys, env)) = queue.pop_front() {
+        let bytes = files.get(&file).map(Vec::as_slice).unwrap_or_default();
+        let described = snapshot
+            .as_ref()
+            .and_then(|s| s.meta.get(&snapshot_entry(dialect, &role_name)).cloned());
+        let res = Targets::parse(dialect, &env.signed, &role_name)
+            .map_err(|e| e.reason().to_string())
+            .and_then(|t| {
+                if let Some(m) = &described {
+                    m.check(bytes)
+                        .map_err(|e| format!("does not match snapshot: {e}"))?;
+                    if m.version.is_some_and(|v| v != t.common.version) {
+                        return Err(format!(
+                            "is version {}, snapshot names {}",
+                            t.common.version,
+                            m.version.unwrap_or(0)
+                        ));
+                    }
+                } else if snapshot.is_some() && role_name != "targets" {
+                    return Err("not listed in snapshot (a client would not load it)".into());
+                }
+                let tl = check_signed(dialect, &env, &role, &keys, t.common.expires, opts.at)?;
+                Ok((t, tl))
+            });
+        match res {
+            Ok((t, tl)) => {
+                report.pass(
+                    &file,
+                    format!(
+                        "{role_name} version {}, signatures {}, expires {}",
+                        t.common.version,
+                        tl.fraction(),
+                        format_time(t.common.expires)
+                    ),
+                );
+                for d in &t.roles {
+                    let meta = snapshot
+                        .as_ref()
+                        .and_then(|s| s.meta.get(&snapshot_entry(dialect, &d.name)).cloned());
+                    match delegated_file(files, dialect, root, &d.name, meta.as_ref()) {
+                        Some(f) => {
+                            if let Some(e) = envelope(envs, &f, report) {
+                                let rk = RoleKeys {
+                                    keyids: d.keyids.clone(),
+                                    threshold: d.threshold,
+                                };
+                                queue.push_back((d.name.clone(), f, rk, t.keys.clone(), e.clone()));
+                            }
+                        }
+                        None => report.notes.push(format!(
+                            "delegated role {} has no file here (not checked)",
+                            d.name
+                        )),
+                    }
+                }
+            }
+            Err(why) => report.fail(&file, why),
+        }
+    }
+}
+
+fn snapshot_entry(dialect: Dialect, role: &str) -> String {
+    match dialect {
+        Dialect::Notary => role.to_string(),
+        Dialect::Tuf => format!("{role}.json"),
+    }
+}
+
+/// The file holding a top-level role: `N.role.json` when consistent
+/// snapshots name it by version, else `role.json`.
+fn versioned_name(
+    files: &BTreeMap<String, Vec<u8>>,
+    dialect: Dialect,
+    root: &Root,
+    role: &str,
+    meta: Option<&FileMeta>,
+) -> Option<String> {
+    if dialect == Dialect::Tuf && root.consistent_snapshot {
+        if let Some(v) = meta.and_then(|m| m.version) {
+            let n = format!("{v}.{role}.json");
+            if files.contains_key(&n) {
+                return Some(n);
+            }
+        }
+        // Without a describing file, take the highest version present.
+        let mut best: Option<(u64, String)> = None;
+        for n in files.keys() {
+            if let Some(v) = n
+                .strip_suffix(&format!(".{role}.json"))
+                .and_then(|p| p.parse::<u64>().ok())
+            {
+                if best.as_ref().is_none_or(|(b, _)| v > *b) {
+                    best = Some((v, n.clone()));
+                }
+            }
+        }
+        if meta.is_none() {
+            if let Some((_, n)) = best {
+                return Some(n);
+            }
+        }
+    }
+    let plain = format!("{role}.json");
+    files.contains_key(&plain).then_some(plain)
+}
+
+fn delegated_file(
+    files: &BTreeMap<String, Vec<u8>>,
+    dialect: Dialect,
+    root: &Root,
+    name: &str,
+    meta: Option<&FileMeta>,
+) -> Option<String> {
+    match dialect {
+        Dialect::Notary => [
+            format!("{name}.json"),
+            format!("{}.json", name.replace('/', "_")),
+        ]
+        .into_iter()
+        .find(|n| files.contains_key(n)),
+        Dialect::Tuf => versioned_name(files, dialect, root, name, meta),
+    }
+}
