@@ -40,6 +40,7 @@ impl Workspace {
             gun: self.gun.clone(),
             at: now,
             trusted_root: None,
+            ignore_time: false,
         };
         verify_files(&files, &opts)
     }

@@ -28,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::metadata::root::Root;
 use crate::metadata::{Dialect, Envelope};
 use crate::secret::Passphrase;
+use crate::signature::verify::{Options, verify_files};
 use crate::transfer;
 
 pub use keys::KeyRecord;
@@ -167,11 +168,30 @@ impl Workspace {
         Ok(out)
     }
 
-    /// The newest complete root, parsed, with its bytes.
+    /// The newest complete root, parsed, with its bytes. The whole history
+    /// is verified first (each version N+1 signed by N's threshold and its
+    /// own, no gaps), so nothing is ever built on a damaged history. Time is
+    /// not judged here: an expired root must stay rotatable.
     pub fn latest_root(&self) -> Result<Option<(Root, Vec<u8>)>> {
-        let Some((_, bytes)) = self.history()?.into_iter().next_back() else {
+        let history = self.history()?;
+        let Some((_, bytes)) = history.iter().next_back().map(|(v, b)| (*v, b.clone())) else {
             return Ok(None);
         };
+        let files = history
+            .iter()
+            .map(|(v, b)| (format!("{v}.root.json"), b.clone()))
+            .collect();
+        let opts = Options {
+            dialect: Some(self.dialect),
+            gun: self.gun.clone(),
+            at: OffsetDateTime::now_utc(),
+            trusted_root: None,
+            ignore_time: true,
+        };
+        verify_files(&files, &opts)?.into_result().map_err(|e| {
+            e.context("the root history in this ceremony does not verify")
+                .hint("restore the root/ folder from a backup; nothing was changed")
+        })?;
         let env = Envelope::parse(&bytes)?;
         Ok(Some((Root::parse(self.dialect, &env.signed)?, bytes)))
     }

@@ -170,6 +170,7 @@ impl Workspace {
             gun: self.gun.clone(),
             at: now,
             trusted_root: None,
+            ignore_time: false,
         };
         let report = verify_files(&files, &opts)?;
         if let Some(f) = report

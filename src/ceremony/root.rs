@@ -557,6 +557,7 @@ impl Workspace {
             gun: self.gun.clone(),
             at: now,
             trusted_root: trusted,
+            ignore_time: false,
         };
         verify_files(&files, &opts)?.into_result()?;
         self.add_history(tally.version, &bytes)?;

@@ -103,6 +103,7 @@ pub fn run(a: &VerifyArgs) -> Result<()> {
         gun: a.gun.clone(),
         at,
         trusted_root,
+        ignore_time: false,
     };
     let report = verify_files(&files, &opts)?;
     for f in &report.files {

@@ -23,6 +23,10 @@ pub struct Options {
     pub at: OffsetDateTime,
     /// A root the client already trusts (default: the lowest `N.root.json`).
     pub trusted_root: Option<Vec<u8>>,
+    /// Check the root chain without judging any time (expiry of the final
+    /// root, certificate validity): for the ceremony's own history, which
+    /// may hold an expired root that a rotation is about to replace.
+    pub ignore_time: bool,
 }
 
 /// The verdict on one file.
@@ -222,10 +226,11 @@ fn walk_root_chain(
 
     // The start must carry its own threshold.
     let start_final = start_root.common.version >= last_version;
+    let time_at = (!opts.ignore_time).then_some(opts.at);
     let policy = |at_check: bool| {
         (dialect == Dialect::Notary).then(|| CertPolicy {
             gun: gun.clone(),
-            at: at_check.then_some(opts.at),
+            at: if at_check { time_at } else { None },
         })
     };
     let own = tally(
@@ -246,7 +251,7 @@ fn walk_root_chain(
         );
         return Ok(None);
     }
-    if start_final && start_root.common.expires <= opts.at {
+    if start_final && time_at.is_some_and(|t| start_root.common.expires <= t) {
         report.fail(
             &start_name,
             format!("expired on {}", format_time(start_root.common.expires)),
@@ -313,7 +318,7 @@ fn walk_root_chain(
             v,
             v == last_version,
             &gun,
-            opts.at,
+            time_at,
         ) {
             Ok((root, detail)) => {
                 report.pass(&name, detail);
@@ -396,7 +401,7 @@ pub fn check_rotation(
     v: u64,
     is_final: bool,
     gun: &str,
-    at: OffsetDateTime,
+    at: Option<OffsetDateTime>,
 ) -> Result<(Root, String)> {
     check_unique_signatures(env)?;
     let root = Root::parse(dialect, &env.signed)?;
@@ -412,7 +417,7 @@ pub fn check_rotation(
     });
     let new_policy = (dialect == Dialect::Notary).then(|| CertPolicy {
         gun: gun.into(),
-        at: Some(at),
+        at,
     });
     let old = tally(
         dialect,
@@ -441,7 +446,7 @@ pub fn check_rotation(
             explain(&new)
         )));
     }
-    if is_final && root.common.expires <= at {
+    if is_final && at.is_some_and(|t| root.common.expires <= t) {
         return Err(Error::verification(format!(
             "expired on {}",
             format_time(root.common.expires)

@@ -1,0 +1,274 @@
+//! Against the real Notary: notary-server accepts what the tool exports, and
+//! the real notary client — fresh, and holding the previous root — trusts it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::*;
+use std::path::Path;
+
+const GUN: &str = "registry.example.com/ceremony/app";
+
+/// Fetches a server key (`timestamp` or `snapshot`) into the ceremony.
+fn import_server_key(srv: &NotaryServer, dir: &Path, role: &str) -> String {
+    let (status, body) = srv
+        .get(&format!("/v2/{GUN}/_trust/tuf/{role}.key"))
+        .unwrap();
+    assert_eq!(
+        status,
+        200,
+        "GET {role}.key: {}",
+        String::from_utf8_lossy(&body)
+    );
+    let file = dir.parent().unwrap().join(format!("{role}.key.json"));
+    std::fs::write(&file, &body).unwrap();
+    ok(&["-C", s(dir), "key", "import", "--role", role, s(&file)]).last_line()
+}
+
+fn root_version_cached(trust: &Path) -> u64 {
+    let p = trust.join(format!("tuf/{GUN}/metadata/root.json"));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+    v["signed"]["version"].as_u64().unwrap()
+}
+
+fn list(srv: &NotaryServer, trust: &Path) -> (i32, String) {
+    notary(&["-s", &srv.url(), "-d", s(trust), "list", GUN])
+}
+
+#[test]
+fn offline_snapshot_repository_and_root_rotation_are_accepted_by_real_notary() {
+    if !need_peer("notary-server", "Debian package notary (notary-server)")
+        || !need_peer("notary", "Debian package notary (notary client)")
+    {
+        return;
+    }
+    let srv = NotaryServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
+    let d = s(&dir);
+    let a = ok(&[
+        "-C", d, "key", "generate", "--role", "root", "--label", "root-a",
+    ])
+    .last_line();
+    ok(&["-C", d, "key", "generate", "--role", "targets"]);
+    ok(&["-C", d, "key", "generate", "--role", "snapshot"]);
+    import_server_key(&srv, &dir, "timestamp");
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "init",
+        "--root-key",
+        &a,
+        "--targets-key",
+        "targets-1",
+        "--snapshot-key",
+        "snapshot-1",
+        "--timestamp-key",
+        "timestamp-1",
+    ]);
+    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "targets", "sign"]);
+    ok(&["-C", d, "snapshot", "sign"]);
+    let out1 = tmp.path().join("out1");
+    ok(&["-C", d, "export", s(&out1)]);
+    assert_eq!(
+        std::fs::read_to_string(out1.join("UPLOAD")).unwrap(),
+        "root.json\ntargets.json\nsnapshot.json\n"
+    );
+    let (status, body) = srv.publish_export(GUN, &out1);
+    assert_eq!(status, 200, "server refused the initial upload: {body}");
+
+    let cached = tmp.path().join("trust-cached");
+    let (code, text) = list(&srv, &cached);
+    assert_eq!(code, 0, "notary list (fresh client) failed: {text}");
+    assert_eq!(root_version_cached(&cached), 1);
+
+    // Rotate: root-a replaced by root-b, signed by both.
+    let b = ok(&[
+        "-C", d, "key", "generate", "--role", "root", "--label", "root-b",
+    ])
+    .last_line();
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "rotate",
+        "--add-key",
+        &b,
+        "--remove-key",
+        &a,
+    ]);
+    ok(&["-C", d, "root", "sign"]);
+    assert!(dir.join("root/2.root.json").exists());
+    ok(&["-C", d, "snapshot", "sign"]);
+    let out2 = tmp.path().join("out2");
+    ok(&["-C", d, "export", s(&out2)]);
+    assert_eq!(
+        std::fs::read_to_string(out2.join("UPLOAD")).unwrap(),
+        "root.json\nsnapshot.json\n"
+    );
+    let (status, body) = srv.publish_export(GUN, &out2);
+    assert_eq!(status, 200, "server refused the rotation: {body}");
+
+    let (code, text) = list(&srv, &cached);
+    assert_eq!(
+        code, 0,
+        "notary list with the cached version 1 root failed: {text}"
+    );
+    assert_eq!(
+        root_version_cached(&cached),
+        2,
+        "the cached client did not move to root version 2"
+    );
+    let (code, text) = list(&srv, &tmp.path().join("trust-fresh"));
+    assert_eq!(
+        code, 0,
+        "notary list (fresh client) after rotation failed: {text}"
+    );
+}
+
+#[test]
+fn docker_style_server_snapshot_rotation_is_root_json_alone() {
+    if !need_peer("notary-server", "Debian package notary (notary-server)")
+        || !need_peer("notary", "Debian package notary (notary client)")
+    {
+        return;
+    }
+    let srv = NotaryServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
+    let d = s(&dir);
+    let a = ok(&["-C", d, "key", "generate", "--role", "root"]).last_line();
+    ok(&["-C", d, "key", "generate", "--role", "targets"]);
+    import_server_key(&srv, &dir, "timestamp");
+    import_server_key(&srv, &dir, "snapshot");
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "init",
+        "--root-key",
+        &a,
+        "--targets-key",
+        "targets-1",
+        "--snapshot-key",
+        "snapshot-1",
+        "--timestamp-key",
+        "timestamp-1",
+    ]);
+    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "targets", "sign"]);
+    // The snapshot key is the server's: nothing to sign here.
+    let r = fails(1, &["-C", d, "snapshot", "sign"]);
+    assert!(r.stderr.contains("snapshot"), "{}", r.stderr);
+    let out1 = tmp.path().join("out1");
+    ok(&["-C", d, "export", s(&out1)]);
+    assert_eq!(
+        std::fs::read_to_string(out1.join("UPLOAD")).unwrap(),
+        "root.json\ntargets.json\n"
+    );
+    let (status, body) = srv.publish_export(GUN, &out1);
+    assert_eq!(status, 200, "server refused the initial upload: {body}");
+    let cached = tmp.path().join("trust-cached");
+    let (code, text) = list(&srv, &cached);
+    assert_eq!(code, 0, "notary list failed: {text}");
+
+    let b = ok(&["-C", d, "key", "generate", "--role", "root"]).last_line();
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "rotate",
+        "--add-key",
+        &b,
+        "--remove-key",
+        &a,
+    ]);
+    ok(&["-C", d, "root", "sign"]);
+    let out2 = tmp.path().join("out2");
+    ok(&["-C", d, "export", s(&out2)]);
+    assert_eq!(
+        std::fs::read_to_string(out2.join("UPLOAD")).unwrap(),
+        "root.json\n"
+    );
+    let (status, body) = srv.publish_export(GUN, &out2);
+    assert_eq!(status, 200, "server refused the root-only rotation: {body}");
+    let (code, text) = list(&srv, &cached);
+    assert_eq!(
+        code, 0,
+        "notary list with the cached root failed after rotation: {text}"
+    );
+    assert_eq!(root_version_cached(&cached), 2);
+}
+
+#[test]
+fn server_and_tool_both_refuse_a_rotation_signed_only_by_the_new_key() {
+    if !need_peer("notary-server", "Debian package notary (notary-server)") {
+        return;
+    }
+    let srv = NotaryServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
+    let d = s(&dir);
+    let a = ok(&["-C", d, "key", "generate", "--role", "root"]).last_line();
+    ok(&["-C", d, "key", "generate", "--role", "targets"]);
+    import_server_key(&srv, &dir, "timestamp");
+    import_server_key(&srv, &dir, "snapshot");
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "init",
+        "--root-key",
+        &a,
+        "--targets-key",
+        "targets-1",
+        "--snapshot-key",
+        "snapshot-1",
+        "--timestamp-key",
+        "timestamp-1",
+    ]);
+    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "targets", "sign"]);
+    let out1 = tmp.path().join("out1");
+    ok(&["-C", d, "export", s(&out1)]);
+    assert_eq!(srv.publish_export(GUN, &out1).0, 200);
+
+    let b = ok(&["-C", d, "key", "generate", "--role", "root"]).last_line();
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "rotate",
+        "--add-key",
+        &b,
+        "--remove-key",
+        &a,
+    ]);
+    ok(&["-C", d, "root", "sign", "--key", &b]);
+    assert!(
+        !dir.join("root/2.root.json").exists(),
+        "an incomplete rotation joined the history"
+    );
+    let staged = std::fs::read(dir.join("staged/root.json")).unwrap();
+    // Our verifier refuses it …
+    let check = tmp.path().join("check");
+    std::fs::create_dir(&check).unwrap();
+    std::fs::copy(dir.join("root/1.root.json"), check.join("1.root.json")).unwrap();
+    std::fs::write(check.join("2.root.json"), &staged).unwrap();
+    let r = fails(1, &["verify", s(&check)]);
+    assert!(
+        r.stdout.contains("previous root's threshold"),
+        "{}",
+        r.stdout
+    );
+    // … and so does the real server.
+    let (status, body) = srv.publish(GUN, &[("root.json".into(), staged)]);
+    assert_eq!(
+        status, 400,
+        "server accepted a rotation the old root never signed: {body}"
+    );
+}
