@@ -33,6 +33,9 @@ use crate::transfer;
 
 pub use keys::KeyRecord;
 
+/// A parsed root with the exact bytes of its file.
+pub type RootFile = (Root, Vec<u8>);
+
 /// Where passphrases come from: the CLI answers with a file, the
 /// environment or a prompt; tests answer directly.
 pub trait Passphrases {
@@ -172,7 +175,7 @@ impl Workspace {
     /// is verified first (each version N+1 signed by N's threshold and its
     /// own, no gaps), so nothing is ever built on a damaged history. Time is
     /// not judged here: an expired root must stay rotatable.
-    pub fn latest_root(&self) -> Result<Option<(Root, Vec<u8>)>> {
+    pub fn latest_root(&self) -> Result<Option<RootFile>> {
         let history = self.history()?;
         let Some((_, bytes)) = history.iter().next_back().map(|(v, b)| (*v, b.clone())) else {
             return Ok(None);
@@ -197,7 +200,7 @@ impl Workspace {
     }
 
     /// The newest root, or a clear error when there is none yet.
-    pub fn require_root(&self) -> Result<(Root, Vec<u8>)> {
+    pub fn require_root(&self) -> Result<RootFile> {
         self.latest_root()?.ok_or_else(|| {
             Error::input("this ceremony has no signed root yet")
                 .hint("stage one with `ceremony root init …` and sign it with `ceremony root sign`")

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 
-use super::{KeyRecord, Passphrases, Workspace, parse_expiry};
+use super::{KeyRecord, Passphrases, RootFile, Workspace, parse_expiry};
 use crate::error::{Error, Result};
 use crate::metadata::keys::MetaKey;
 use crate::metadata::root::{KeyEntry, RoleKeys, Root, TOP_ROLES, short};
@@ -170,13 +170,13 @@ impl Workspace {
                 at: Some(now),
             };
             for id in &root.role("root")?.keyids {
-                if let Some(Ok(k)) = root.keys.get(id) {
-                    if let Some(why) = policy.refuse(k) {
-                        return Err(Error::input(format!(
-                            "root key {} cannot be used: {why}",
-                            short(id)
-                        )));
-                    }
+                if let Some(Ok(k)) = root.keys.get(id)
+                    && let Some(why) = policy.refuse(k)
+                {
+                    return Err(Error::input(format!(
+                        "root key {} cannot be used: {why}",
+                        short(id)
+                    )));
                 }
             }
         }
@@ -384,10 +384,7 @@ impl Workspace {
 
     /// Reads the staged root and checks it has not been altered: exact next
     /// version, well formed, and every signature on it valid.
-    fn load_staged(
-        &self,
-        now: OffsetDateTime,
-    ) -> Result<(Envelope, Root, Option<(Root, Vec<u8>)>)> {
+    fn load_staged(&self, now: OffsetDateTime) -> Result<(Envelope, Root, Option<RootFile>)> {
         let bytes = self.read_state(STAGED)?.ok_or_else(|| {
             Error::input("no root is staged")
                 .hint("stage one with `ceremony root init …` or `ceremony root rotate …`")
@@ -442,7 +439,7 @@ impl Workspace {
             gun: gun.clone(),
             at: Some(now),
         });
-        let old_policy = notary.then(|| CertPolicy { gun, at: None });
+        let old_policy = notary.then_some(CertPolicy { gun, at: None });
         let new = tally(
             self.dialect,
             env,

@@ -189,10 +189,10 @@ impl FileMeta {
 
     /// Checks `bytes` against the length and every known hash.
     pub fn check(&self, bytes: &[u8]) -> std::result::Result<(), String> {
-        if let Some(len) = self.length {
-            if len != bytes.len() as u64 {
-                return Err(format!("length is {}, expected {len}", bytes.len()));
-            }
+        if let Some(len) = self.length
+            && len != bytes.len() as u64
+        {
+            return Err(format!("length is {}, expected {len}", bytes.len()));
         }
         for (alg, want) in &self.hashes {
             let got: Vec<u8> = match alg.as_str() {

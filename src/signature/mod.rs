@@ -159,12 +159,12 @@ pub fn tally(
             }
             None => continue,
         };
-        if let Some(policy) = certs {
-            if let Some(why) = policy.refuse(key) {
-                out.problems
-                    .push(format!("key {} does not count: {why}", short(&s.keyid)));
-                continue;
-            }
+        if let Some(policy) = certs
+            && let Some(why) = policy.refuse(key)
+        {
+            out.problems
+                .push(format!("key {} does not count: {why}", short(&s.keyid)));
+            continue;
         }
         if !key.verify(dialect, &msg, s.method.as_deref(), &s.sig) {
             out.problems

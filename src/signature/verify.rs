@@ -545,51 +545,50 @@ fn check_top_level(
     // snapshot → descriptions of targets, root, delegations
     let snap_name = versioned_name(files, dialect, root, "snapshot", snapshot_meta.as_ref());
     let mut snapshot: Option<MetaList> = None;
-    if let Some(name) = &snap_name {
-        if let Some(env) = envelope(envs, name, report) {
-            let bytes = files.get(name).map(Vec::as_slice).unwrap_or_default();
-            let res = MetaList::parse(dialect, &env.signed, RoleKind::Snapshot)
-                .map_err(|e| e.reason().to_string())
-                .and_then(|s| {
-                    if let Some(m) = &snapshot_meta {
-                        m.check(bytes)
-                            .map_err(|e| format!("does not match timestamp: {e}"))?;
-                        if m.version.is_some_and(|v| v != s.common.version) {
-                            return Err(format!(
-                                "is version {}, timestamp names {}",
-                                s.common.version,
-                                m.version.unwrap_or(0)
-                            ));
-                        }
-                    }
-                    let role = root.role("snapshot").map_err(|e| e.reason().to_string())?;
-                    let t =
-                        check_signed(dialect, env, role, &root.keys, s.common.expires, opts.at)?;
-                    if dialect == Dialect::Notary {
-                        match s.meta.get("root") {
-                            Some(m) => m.check(&chain.bytes).map_err(|e| {
-                                format!("its root entry does not match the current root: {e}")
-                            })?,
-                            None => return Err("snapshot does not describe root".into()),
-                        }
-                    }
-                    Ok((s, t))
-                });
-            match res {
-                Ok((s, t)) => {
-                    report.pass(
-                        name,
-                        format!(
-                            "version {}, signatures {}, expires {}",
+    if let Some(name) = &snap_name
+        && let Some(env) = envelope(envs, name, report)
+    {
+        let bytes = files.get(name).map(Vec::as_slice).unwrap_or_default();
+        let res = MetaList::parse(dialect, &env.signed, RoleKind::Snapshot)
+            .map_err(|e| e.reason().to_string())
+            .and_then(|s| {
+                if let Some(m) = &snapshot_meta {
+                    m.check(bytes)
+                        .map_err(|e| format!("does not match timestamp: {e}"))?;
+                    if m.version.is_some_and(|v| v != s.common.version) {
+                        return Err(format!(
+                            "is version {}, timestamp names {}",
                             s.common.version,
-                            t.fraction(),
-                            format_time(s.common.expires)
-                        ),
-                    );
-                    snapshot = Some(s);
+                            m.version.unwrap_or(0)
+                        ));
+                    }
                 }
-                Err(why) => report.fail(name, why),
+                let role = root.role("snapshot").map_err(|e| e.reason().to_string())?;
+                let t = check_signed(dialect, env, role, &root.keys, s.common.expires, opts.at)?;
+                if dialect == Dialect::Notary {
+                    match s.meta.get("root") {
+                        Some(m) => m.check(&chain.bytes).map_err(|e| {
+                            format!("its root entry does not match the current root: {e}")
+                        })?,
+                        None => return Err("snapshot does not describe root".into()),
+                    }
+                }
+                Ok((s, t))
+            });
+        match res {
+            Ok((s, t)) => {
+                report.pass(
+                    name,
+                    format!(
+                        "version {}, signatures {}, expires {}",
+                        s.common.version,
+                        t.fraction(),
+                        format_time(s.common.expires)
+                    ),
+                );
+                snapshot = Some(s);
             }
+            Err(why) => report.fail(name, why),
         }
     }
 
@@ -607,13 +606,7 @@ fn check_top_level(
         Ok(r) => r.clone(),
         Err(e) => return report.fail(&tname, e.reason()),
     };
-    let mut queue: VecDeque<(
-        String,
-        String,
-        RoleKeys,
-        BTreeMap<String, KeyEntry>,
-        Envelope,
-    )> = VecDeque::new();
+    let mut queue: VecDeque<PendingRole> = VecDeque::new();
     queue.push_back((
         "targets".into(),
         tname,
@@ -682,6 +675,16 @@ fn check_top_level(
     }
 }
 
+/// A targets role waiting to be checked: (role name, file name, its keys
+/// and threshold as the parent states them, the parent's key map, the file).
+type PendingRole = (
+    String,
+    String,
+    RoleKeys,
+    BTreeMap<String, KeyEntry>,
+    Envelope,
+);
+
 fn snapshot_entry(dialect: Dialect, role: &str) -> String {
     match dialect {
         Dialect::Notary => role.to_string(),
@@ -711,16 +714,15 @@ fn versioned_name(
             if let Some(v) = n
                 .strip_suffix(&format!(".{role}.json"))
                 .and_then(|p| p.parse::<u64>().ok())
+                && best.as_ref().is_none_or(|(b, _)| v > *b)
             {
-                if best.as_ref().is_none_or(|(b, _)| v > *b) {
-                    best = Some((v, n.clone()));
-                }
+                best = Some((v, n.clone()));
             }
         }
-        if meta.is_none() {
-            if let Some((_, n)) = best {
-                return Some(n);
-            }
+        if meta.is_none()
+            && let Some((_, n)) = best
+        {
+            return Some(n);
         }
     }
     let plain = format!("{role}.json");

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite, with the real peers it needs. Installs what is
+# missing: Debian's notary (client + server), age, zbar-tools and openssl,
+# and python-tuf 7.0.1 from PyPI. Tests start notary-server themselves on
+# 127.0.0.1 and stop it afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v notary >/dev/null 2>&1 || need_apt+=(notary)
+command -v notary-server >/dev/null 2>&1 || need_apt+=(notary)
+command -v age >/dev/null 2>&1 || need_apt+=(age)
+command -v zbarimg >/dev/null 2>&1 || need_apt+=(zbar-tools)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing with apt-get: ${need_apt[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! python3 -c "import tuf, sys; sys.exit(0 if tuf.__version__ == '7.0.1' else 1)" 2>/dev/null; then
+  echo "installing python-tuf 7.0.1 with pip"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+    'tuf==7.0.1' 'securesystemslib==1.6.0' 'cryptography==50.0.2'
+fi
+
+cargo fmt --all -- --check
+cargo clippy --locked --all-targets -- -D warnings
+cargo test --locked --all-targets
