@@ -592,6 +592,34 @@ impl Workspace {
         })
     }
 
+    /// Things the officer should know about the staged root before signing
+    /// it: root certificates that end before the root does, and root keys
+    /// whose holders must sign elsewhere.
+    pub fn root_warnings(&self, env: &Envelope) -> Result<Vec<String>> {
+        let root = Root::parse(self.dialect, &env.signed)?;
+        let mut out = Vec::new();
+        for (id, k) in root.role_keys("root") {
+            let Ok(k) = k else { continue };
+            if let Some(c) = &k.cert
+                && c.not_after + Duration::days(1) < root.common.expires
+            {
+                out.push(format!(
+                    "the certificate of root key {} ends on {}, before the root expires ({}): clients refuse this root from that day; rotate before it",
+                    self.label_of(&id)?,
+                    format_time(c.not_after),
+                    format_time(root.common.expires)
+                ));
+            }
+            if !self.key_by_id(&id)?.is_some_and(|r| r.private) {
+                out.push(format!(
+                    "root key {} is not held here: its holder signs on their own machine",
+                    self.label_of(&id)?
+                ));
+            }
+        }
+        Ok(out)
+    }
+
     /// A label for a key ID: the record's label, else the short ID.
     pub fn label_of(&self, id: &str) -> Result<String> {
         Ok(match self.key_by_id(id)? {

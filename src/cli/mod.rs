@@ -378,8 +378,11 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
                 expires: expires.clone(),
                 allow_short_expiry: *allow_short_expiry,
             };
-            ws.root_init(&plan, now())?;
+            let env = ws.root_init(&plan, now())?;
             eprintln!("staged root version 1");
+            for w in ws.root_warnings(&env)? {
+                eprintln!("warning: {w}");
+            }
             hint("check it with `ceremony root status`, then sign with `ceremony root sign`");
             Ok(())
         }
@@ -408,12 +411,16 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
             for c in ws.root_status(now())?.changes {
                 eprintln!("  {c}");
             }
+            for w in ws.root_warnings(&env)? {
+                eprintln!("warning: {w}");
+            }
             hint(
                 "it needs the previous root's threshold and its own: `ceremony root sign`, then `ceremony root status`",
             );
             Ok(())
         }
         RootCmd::Sign { keys } => {
+            confirm_root_sign(cli, &ws)?;
             let o = ws.root_sign(keys, &mut cli.passphrases(), now())?;
             eprintln!("signed by {}", o.signed_by.join(", "));
             show_tally(&ws, &o.tally)?;
@@ -475,6 +482,38 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
             eprintln!("the staged root was put aside as {kept}");
             Ok(())
         }
+    }
+}
+
+/// At a terminal, shows what the staged root changes and asks before
+/// signing; `--yes` (or no terminal, as in scripts) skips the question.
+fn confirm_root_sign(cli: &Cli, ws: &Workspace) -> Result<()> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if cli.yes || !std::io::stdin().is_terminal() {
+        return Ok(());
+    }
+    let status = ws.root_status(now())?;
+    let Some(t) = &status.staged else {
+        return Ok(());
+    };
+    eprintln!("root version {} to sign:", t.version);
+    for c in &status.changes {
+        eprintln!("  {c}");
+    }
+    if let Some(e) = status.expires {
+        eprintln!("  expires {}", format_time(e));
+    }
+    eprint!("sign it? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::input(format!("cannot read the answer: {e}")))?;
+    if matches!(answer.trim(), "y" | "yes" | "Y") {
+        Ok(())
+    } else {
+        Err(Error::input("not signed: the officer declined").hint("nothing was changed"))
     }
 }
 

@@ -304,3 +304,18 @@ pub fn data(rel: &str) -> PathBuf {
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
+
+/// Writes a Notary timestamp key JSON (a fresh Ed25519 public key, as the
+/// server would hand out) and returns its path.
+pub fn server_like_key(dir: &Path, name: &str) -> PathBuf {
+    use ceremony::key::{Algorithm, private::PrivateKey};
+    use ceremony::metadata::{Dialect, keys::MetaKey};
+    let k = MetaKey::from_public(
+        Dialect::Notary,
+        &PrivateKey::generate(Algorithm::Ed25519).public(),
+    )
+    .unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, serde_json::to_vec(&k.object).unwrap()).unwrap();
+    p
+}

@@ -1,0 +1,158 @@
+//! Export: verified as a whole first, never into a used directory, only
+//! what changed (Notary), with a manifest `sha256sum -c` accepts.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn notary_repo(tmp: &Path) -> PathBuf {
+    let dir = tmp.join("c");
+    ok(&[
+        "init",
+        s(&dir),
+        "--dialect",
+        "notary",
+        "--gun",
+        "registry.example.com/x/y",
+    ]);
+    let d = s(&dir);
+    ok(&["-C", d, "key", "generate", "--role", "root", "--label", "a"]);
+    ok(&[
+        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
+    ]);
+    ok(&[
+        "-C", d, "key", "generate", "--role", "snapshot", "--label", "s",
+    ]);
+    let ts = server_like_key(tmp, "ts.json");
+    ok(&[
+        "-C",
+        d,
+        "key",
+        "import",
+        "--role",
+        "timestamp",
+        "--label",
+        "ts",
+        s(&ts),
+    ]);
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "init",
+        "--root-key",
+        "a",
+        "--targets-key",
+        "t",
+        "--snapshot-key",
+        "s",
+        "--timestamp-key",
+        "ts",
+    ]);
+    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "targets", "sign"]);
+    ok(&["-C", d, "snapshot", "sign"]);
+    dir
+}
+
+#[test]
+fn export_writes_a_checkable_manifest_and_then_only_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = notary_repo(tmp.path());
+    let out = tmp.path().join("out");
+    ok(&["-C", s(&dir), "export", s(&out)]);
+    if need_peer("sha256sum", "coreutils sha256sum") {
+        let st = Command::new("sha256sum")
+            .args(["-c", "SHA256SUMS"])
+            .current_dir(&out)
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stdout)
+        );
+    }
+    let out_again = tmp.path().join("out-again");
+    let before = snapshot(&dir);
+    let r = fails(2, &["-C", s(&dir), "export", s(&out_again)]);
+    assert!(r.stderr.contains("nothing changed"), "{}", r.stderr);
+    assert_unchanged(&dir, &before);
+    ok(&["-C", s(&dir), "export", s(&out_again), "--all"]);
+    assert_eq!(
+        std::fs::read_to_string(out_again.join("UPLOAD")).unwrap(),
+        "root.json\ntargets.json\nsnapshot.json\n"
+    );
+}
+
+#[test]
+fn export_refuses_a_used_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = notary_repo(tmp.path());
+    let out = tmp.path().join("used");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("keep.txt"), "mine").unwrap();
+    let before = snapshot(&dir);
+    fails(2, &["-C", s(&dir), "export", s(&out)]);
+    assert_unchanged(&dir, &before);
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+}
+
+#[test]
+fn export_after_rotation_needs_a_new_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = notary_repo(tmp.path());
+    let d = s(&dir);
+    ok(&["-C", d, "export", s(&tmp.path().join("out1"))]);
+    ok(&["-C", d, "key", "generate", "--role", "root", "--label", "b"]);
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "rotate",
+        "--add-key",
+        "b",
+        "--remove-key",
+        "a",
+    ]);
+    ok(&["-C", d, "root", "sign"]);
+    let before = snapshot(&dir);
+    let out = tmp.path().join("out2");
+    let r = fails(1, &["-C", d, "export", s(&out)]);
+    assert!(
+        r.stderr.contains("snapshot") && r.stderr.contains("hint:"),
+        "{}",
+        r.stderr
+    );
+    assert!(!out.exists());
+    assert_unchanged(&dir, &before);
+    ok(&["-C", d, "snapshot", "sign"]);
+    ok(&["-C", d, "export", s(&out)]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("UPLOAD")).unwrap(),
+        "root.json\nsnapshot.json\n"
+    );
+    ok(&["verify", s(&out)]);
+}
+
+#[test]
+fn verify_without_a_root_is_unusable_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = fails(2, &["verify", s(&data("notary/v1/targets.json"))]);
+    assert!(r.stderr.contains("--trusted-root"), "{}", r.stderr);
+    // With the root it is judged.
+    ok(&[
+        "verify",
+        s(&data("notary/v1/targets.json")),
+        "--trusted-root",
+        s(&data("notary/v1/root.json")),
+        "--at",
+        "2026-11-28T00:00:00Z",
+    ]);
+    let bad = tmp.path().join("bad.json");
+    std::fs::write(&bad, b"{\"signed\": {\"_type\": \"Root\"}, \"signed\": {}}").unwrap();
+    let r = fails(2, &["verify", s(&bad)]);
+    assert!(r.stderr.contains("duplicate"), "{}", r.stderr);
+}
