@@ -20,6 +20,7 @@ pub mod error;
 pub mod key;
 pub mod metadata;
 pub mod secret;
+pub mod share;
 pub mod signature;
 pub mod transfer;
 

@@ -17,6 +17,7 @@ pub mod export;
 pub mod keys;
 pub mod roles;
 pub mod root;
+pub mod shares;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -43,6 +44,12 @@ pub trait Passphrases {
     fn unlock(&mut self, key: &KeyRecord) -> Result<Passphrase>;
     /// A new passphrase for a key being created (labelled `label`).
     fn new_key(&mut self, label: &str) -> Result<Passphrase>;
+    /// The passphrase that seals (`new`) or opens the share of custodian
+    /// `name`.
+    fn custodian(&mut self, name: &str, new: bool) -> Result<Passphrase> {
+        let _ = new;
+        Err(Error::input(format!("no passphrase for custodian {name}")))
+    }
 }
 
 /// The settings file.

@@ -8,6 +8,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::{KeyRecord, Passphrases, RootFile, Workspace, parse_expiry};
 use crate::error::{Error, Result};
+use crate::key::private::PrivateKey;
 use crate::metadata::keys::MetaKey;
 use crate::metadata::root::{KeyEntry, RoleKeys, Root, TOP_ROLES, short};
 use crate::metadata::{Dialect, Envelope, format_time};
@@ -469,9 +470,13 @@ impl Workspace {
 
     /// Signs the staged root with held root keys (all that have not signed
     /// yet when `specs` is empty); adds it to the history once complete.
+    ///
+    /// `recovered` are keys recovered from shares for this signing only;
+    /// they sign besides the named or held keys.
     pub fn root_sign(
         &self,
         specs: &[String],
+        recovered: &[(KeyRecord, PrivateKey)],
         passphrases: &mut dyn Passphrases,
         now: OffsetDateTime,
     ) -> Result<SignOutcome> {
@@ -482,7 +487,17 @@ impl Workspace {
                 eligible.entry(id).or_insert(k);
             }
         }
-        let signers: Vec<KeyRecord> = if specs.is_empty() {
+        for (rec, _) in recovered {
+            if !eligible.contains_key(&rec.id) {
+                return Err(Error::input(format!(
+                    "the key recovered from shares, {}, is not a root key of the staged version nor of the previous one",
+                    rec.display()
+                )));
+            }
+        }
+        let mut signers: Vec<KeyRecord> = if specs.is_empty() && !recovered.is_empty() {
+            Vec::new()
+        } else if specs.is_empty() {
             let held: Vec<KeyRecord> = self
                 .keys()?
                 .into_iter()
@@ -515,6 +530,11 @@ impl Workspace {
             }
             v
         };
+        for (rec, _) in recovered {
+            if !signers.iter().any(|x| x.id == rec.id) {
+                signers.push(rec.clone());
+            }
+        }
         let mut signed_by = Vec::new();
         for rec in &signers {
             let meta = match eligible.get(&rec.id) {
@@ -526,8 +546,13 @@ impl Workspace {
                     )));
                 }
             };
-            let key = self.unlock(rec, passphrases)?;
-            sign(self.dialect, &mut env, &rec.id, &meta, &key)?;
+            match recovered.iter().find(|(r, _)| r.id == rec.id) {
+                Some((_, key)) => sign(self.dialect, &mut env, &rec.id, &meta, key)?,
+                None => {
+                    let key = self.unlock(rec, passphrases)?;
+                    sign(self.dialect, &mut env, &rec.id, &meta, &key)?;
+                }
+            }
             signed_by.push(rec.label.clone());
         }
         let tally = self.root_tally(&env, &root, prev.as_ref().map(|(p, _)| p), now)?;

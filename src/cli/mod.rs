@@ -3,6 +3,7 @@
 //! logic lives here.
 
 mod passphrase;
+mod shares;
 mod verify;
 
 use clap::{Args, Parser, Subcommand};
@@ -77,6 +78,9 @@ enum Command {
     },
     /// Verify metadata as a strict client would (exit 0 trusted, 1 not, 2 unusable).
     Verify(verify::VerifyArgs),
+    /// Split keys into Shamir shares for custodians, check and recover them.
+    #[command(subcommand)]
+    Shares(shares::SharesCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,6 +173,11 @@ enum RootCmd {
         /// Sign with this key only (repeat for several); default: every held root key.
         #[arg(long = "key")]
         keys: Vec<String>,
+        /// Recover a root key from these shares and sign with it (kept in memory only).
+        #[arg(long = "from-shares", num_args = 1..)]
+        from_shares: Vec<PathBuf>,
+        #[command(flatten)]
+        access: shares::ShareAccess,
     },
     /// Show what the staged root changes and which signatures it has and needs.
     Status,
@@ -192,23 +201,23 @@ struct RoleSignArgs {
     expires: Option<String>,
 }
 
-fn now() -> OffsetDateTime {
+pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-fn hint(text: &str) {
+pub(crate) fn hint(text: &str) {
     eprintln!("hint: {text}");
 }
 
 impl Cli {
-    fn workspace(&self) -> Result<Workspace> {
+    pub(crate) fn workspace(&self) -> Result<Workspace> {
         let dir = self.dir.clone().ok_or_else(|| {
             Error::input("no ceremony directory").hint("pass -C DIR or set CEREMONY_DIR")
         })?;
         Workspace::open(&dir)
     }
 
-    fn passphrases(&self) -> CliPassphrases {
+    pub(crate) fn passphrases(&self) -> CliPassphrases {
         CliPassphrases::new(self.passphrase_file.clone())
     }
 }
@@ -249,6 +258,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Verify(a) => verify::run(a),
+        Command::Shares(c) => shares::run(&cli, c),
     }
 }
 
@@ -419,9 +429,14 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
             );
             Ok(())
         }
-        RootCmd::Sign { keys } => {
+        RootCmd::Sign {
+            keys,
+            from_shares,
+            access,
+        } => {
             confirm_root_sign(cli, &ws)?;
-            let o = ws.root_sign(keys, &mut cli.passphrases(), now())?;
+            let recovered = shares::recover(cli, from_shares, access)?;
+            let o = ws.root_sign(keys, &recovered, &mut cli.passphrases(), now())?;
             eprintln!("signed by {}", o.signed_by.join(", "));
             show_tally(&ws, &o.tally)?;
             if o.completed {

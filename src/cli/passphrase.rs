@@ -12,28 +12,33 @@ use crate::secret::Passphrase;
 /// Where the CLI takes passphrases from.
 pub struct CliPassphrases {
     file: Option<PathBuf>,
+    custodians: Vec<(String, PathBuf)>,
 }
 
 impl CliPassphrases {
     /// Uses `file` when given, else the environment, else a prompt.
     pub fn new(file: Option<PathBuf>) -> Self {
-        CliPassphrases { file }
+        CliPassphrases {
+            file,
+            custodians: Vec::new(),
+        }
+    }
+
+    /// Adds `NAME=FILE` custodian passphrase files.
+    pub fn with_custodian_files(mut self, specs: &[String]) -> Result<Self> {
+        for s in specs {
+            let (name, file) = s
+                .split_once('=')
+                .ok_or_else(|| Error::input(format!("{s:?} is not NAME=FILE")))?;
+            self.custodians
+                .push((name.to_string(), PathBuf::from(file)));
+        }
+        Ok(self)
     }
 
     fn non_interactive(&self) -> Result<Option<Passphrase>> {
         if let Some(path) = &self.file {
-            let raw = Zeroizing::new(std::fs::read(path).map_err(|e| Error::io(path, e))?);
-            let text = std::str::from_utf8(&raw)
-                .map_err(|_| Error::input("passphrase file is not UTF-8"))?;
-            // The first line, without its line ending.
-            let line = text.split('\n').next().unwrap_or("").trim_end_matches('\r');
-            if line.is_empty() {
-                return Err(Error::input(format!(
-                    "{}: empty passphrase",
-                    path.display()
-                )));
-            }
-            return Ok(Some(Passphrase::from(line.to_string())));
+            return read_first_line(path).map(Some);
         }
         if let Ok(v) = std::env::var("CEREMONY_PASSPHRASE") {
             let v = Zeroizing::new(v);
@@ -58,7 +63,42 @@ impl CliPassphrases {
     }
 }
 
+/// The first line of a passphrase file, without its line ending.
+fn read_first_line(path: &std::path::Path) -> Result<Passphrase> {
+    let raw = Zeroizing::new(std::fs::read(path).map_err(|e| Error::io(path, e))?);
+    let text =
+        std::str::from_utf8(&raw).map_err(|_| Error::input("passphrase file is not UTF-8"))?;
+    let line = text.split('\n').next().unwrap_or("").trim_end_matches('\r');
+    if line.is_empty() {
+        return Err(Error::input(format!(
+            "{}: empty passphrase",
+            path.display()
+        )));
+    }
+    Ok(Passphrase::from(line.to_string()))
+}
+
+impl CliPassphrases {
+    fn custodian_passphrase(&mut self, name: &str, new: bool) -> Result<Passphrase> {
+        if let Some((_, f)) = self.custodians.iter().find(|(n, _)| n == name) {
+            return read_first_line(f);
+        }
+        let a = Self::prompt(&format!("Passphrase of custodian {name}: "))?;
+        if new {
+            let b = Self::prompt("Repeat it: ")?;
+            if a.expose_secret() != b.expose_secret() {
+                return Err(Error::input("the two passphrases differ"));
+            }
+        }
+        Ok(a)
+    }
+}
+
 impl Passphrases for CliPassphrases {
+    fn custodian(&mut self, name: &str, new: bool) -> Result<Passphrase> {
+        self.custodian_passphrase(name, new)
+    }
+
     fn unlock(&mut self, key: &KeyRecord) -> Result<Passphrase> {
         match self.non_interactive()? {
             Some(p) => Ok(p),

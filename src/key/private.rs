@@ -85,6 +85,40 @@ impl PrivateKey {
         }
     }
 
+    /// The raw secret as Shamir shares carry it: an algorithm tag (1 =
+    /// Ed25519 seed, 2 = P-256 scalar) and 32 bytes. Zeroized on drop.
+    pub fn secret_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::with_capacity(33));
+        match self {
+            PrivateKey::Ed25519(k) => {
+                out.push(1);
+                out.extend_from_slice(&k.to_bytes());
+            }
+            PrivateKey::EcdsaP256(k) => {
+                out.push(2);
+                out.extend_from_slice(&k.to_bytes());
+            }
+        }
+        out
+    }
+
+    /// Reads [`PrivateKey::secret_bytes`].
+    pub fn from_secret_bytes(b: &[u8]) -> Result<Self> {
+        let bad = || Error::input("the recovered secret is not a key this tool knows");
+        let (tag, rest) = b.split_first().ok_or_else(bad)?;
+        let arr: [u8; 32] = rest.try_into().map_err(|_| bad())?;
+        let arr = Zeroizing::new(arr);
+        match tag {
+            1 => Ok(PrivateKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(
+                &arr,
+            ))),
+            2 => p256::ecdsa::SigningKey::from_bytes(&(*arr).into())
+                .map(PrivateKey::EcdsaP256)
+                .map_err(|_| bad()),
+            _ => Err(bad()),
+        }
+    }
+
     /// Unencrypted PKCS#8 DER, zeroized on drop.
     fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
         let doc = match self {
