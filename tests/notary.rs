@@ -272,3 +272,157 @@ fn server_and_tool_both_refuse_a_rotation_signed_only_by_the_new_key() {
         "server accepted a rotation the old root never signed: {body}"
     );
 }
+
+#[test]
+fn root_key_held_only_as_shares_signs_a_rotation_the_real_client_accepts() {
+    if !need_peer("notary-server", "Debian package notary (notary-server)")
+        || !need_peer("notary", "Debian package notary (notary client)")
+        || !need_peer("age-keygen", "Debian package age")
+    {
+        return;
+    }
+    let srv = NotaryServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
+    let d = s(&dir);
+    let a = ok(&[
+        "-C", d, "key", "generate", "--role", "root", "--label", "root-a",
+    ])
+    .last_line();
+    ok(&["-C", d, "key", "generate", "--role", "targets"]);
+    import_server_key(&srv, &dir, "timestamp");
+    import_server_key(&srv, &dir, "snapshot");
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "init",
+        "--root-key",
+        &a,
+        "--targets-key",
+        "targets-1",
+        "--snapshot-key",
+        "snapshot-1",
+        "--timestamp-key",
+        "timestamp-1",
+    ]);
+    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "targets", "sign"]);
+    let out1 = tmp.path().join("out1");
+    ok(&["-C", d, "export", s(&out1)]);
+    assert_eq!(srv.publish_export(GUN, &out1).0, 200);
+    let cached = tmp.path().join("trust-cached");
+    let (code, text) = list(&srv, &cached);
+    assert_eq!(code, 0, "{text}");
+
+    // 3-of-5 to five custodians; the key file is destroyed.
+    let names = ["c1", "c2", "c3", "c4", "c5"];
+    let mut specs = Vec::new();
+    for n in names {
+        let key = tmp.path().join(format!("{n}.key"));
+        assert!(
+            std::process::Command::new("age-keygen")
+                .arg("-o")
+                .arg(&key)
+                .output()
+                .unwrap()
+                .status
+                .success()
+        );
+        let r = std::process::Command::new("age-keygen")
+            .arg("-y")
+            .arg(&key)
+            .output()
+            .unwrap();
+        specs.push(format!(
+            "{n}={}",
+            String::from_utf8(r.stdout).unwrap().trim()
+        ));
+    }
+    let mut args = vec![
+        "-C",
+        d,
+        "--yes",
+        "shares",
+        "split",
+        "--key",
+        "root-a",
+        "--threshold",
+        "3",
+        "--only-shares",
+    ];
+    for sp in &specs {
+        args.extend(["--custodian", sp.as_str()]);
+    }
+    let folder = std::path::PathBuf::from(ok(&args).last_line());
+    assert!(!dir.join(format!("keys/{a}.age")).exists());
+
+    // Later: rotate to a new key, signing with the old one recovered from
+    // 3 good shares out of 4 offered (c2's copy is damaged).
+    let b = ok(&[
+        "-C", d, "key", "generate", "--role", "root", "--label", "root-b",
+    ])
+    .last_line();
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "rotate",
+        "--add-key",
+        &b,
+        "--remove-key",
+        &a,
+    ]);
+    let damaged = tmp.path().join("c2.share.age");
+    let text = std::fs::read_to_string(folder.join("c2.share.age")).unwrap();
+    let mid = text.len() / 2;
+    let flipped = if &text[mid..mid + 1] == "A" { "B" } else { "A" };
+    std::fs::write(
+        &damaged,
+        format!("{}{}{}", &text[..mid], flipped, &text[mid + 1..]),
+    )
+    .unwrap();
+    let (s1, s3, s4) = (
+        folder.join("c1.share.age"),
+        folder.join("c3.share.age"),
+        folder.join("c4.share.age"),
+    );
+    let mut args = vec![
+        "-C",
+        d,
+        "root",
+        "sign",
+        "--from-shares",
+        s(&s1),
+        s(&damaged),
+        s(&s3),
+        s(&s4),
+    ];
+    let keys: Vec<String> = names
+        .iter()
+        .map(|n| s(&tmp.path().join(format!("{n}.key"))).to_string())
+        .collect();
+    for k in &keys {
+        args.extend(["--identity", k.as_str()]);
+    }
+    let r = ok(&args);
+    assert!(
+        r.stderr.contains("BAD") && r.stderr.contains("c2.share.age"),
+        "the damaged share was not named:\n{}",
+        r.stderr
+    );
+    assert!(
+        dir.join("root/2.root.json").exists(),
+        "rotation incomplete:\n{}{}",
+        r.stdout,
+        r.stderr
+    );
+    let out2 = tmp.path().join("out2");
+    ok(&["-C", d, "export", s(&out2)]);
+    let (status, body) = srv.publish_export(GUN, &out2);
+    assert_eq!(status, 200, "{body}");
+    let (code, text) = list(&srv, &cached);
+    assert_eq!(code, 0, "the client holding root version 1 refused: {text}");
+    assert_eq!(root_version_cached(&cached), 2);
+}

@@ -495,9 +495,7 @@ impl Workspace {
                 )));
             }
         }
-        let mut signers: Vec<KeyRecord> = if specs.is_empty() && !recovered.is_empty() {
-            Vec::new()
-        } else if specs.is_empty() {
+        let mut signers: Vec<KeyRecord> = if specs.is_empty() {
             let held: Vec<KeyRecord> = self
                 .keys()?
                 .into_iter()
@@ -507,7 +505,7 @@ impl Workspace {
                         && !env.signatures.iter().any(|s| s.keyid == k.id)
                 })
                 .collect();
-            if held.is_empty() {
+            if held.is_empty() && recovered.is_empty() {
                 return Err(Error::input(
                     "no root key held here can add a signature to the staged root",
                 )

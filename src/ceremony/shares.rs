@@ -428,9 +428,10 @@ impl Workspace {
         let mut good: Vec<Share> = Vec::new();
         for o in opened {
             let v = match &o.share {
+                // Unreadable: the file name is the best guess at whose it is.
                 Err(why) => ShareVerdict {
                     file: o.file.clone(),
-                    custodian: None,
+                    custodian: Some(format!("{}?", file_custodian(&o.file))),
                     problem: Some(why.clone()),
                 },
                 Ok(s) => {
@@ -501,7 +502,8 @@ impl Workspace {
 
 /// A share against the manifest: set, key, numbers, and its commitment.
 fn judge(m: &Manifest, s: &Share, file: &Path) -> ShareVerdict {
-    let entry = m.custodians.iter().find(|c| c.index == s.index);
+    let same_set = hex::encode(s.set_id) == m.set_id;
+    let entry = m.custodians.iter().find(|c| same_set && c.index == s.index);
     let custodian = entry.map(|e| e.name.clone());
     let key_id = hex::decode(&m.key_id).unwrap_or_default();
     let problem = if hex::encode(s.set_id) != m.set_id {

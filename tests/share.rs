@@ -1,0 +1,577 @@
+//! Shamir shares: properties of the share format and of split/combine, and
+//! the `shares` commands with real custodian keys (Debian's `age`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use ceremony::share::{self, Problem, Share};
+use common::*;
+use proptest::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn subsets(n: usize, m: usize) -> Vec<Vec<usize>> {
+    (0u32..(1 << n))
+        .filter(|x| x.count_ones() as usize == m)
+        .map(|x| (0..n).filter(|i| x & (1 << i) != 0).collect())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+
+    #[test]
+    fn every_m_subset_recovers_and_fewer_are_refused(secret in proptest::collection::vec(any::<u8>(), 1..48), n in 1u8..=7, m_seed in 0u8..7) {
+        let m = 1 + m_seed % n;
+        let shares = share::split(&secret, m, n, [1; 16], [2; 32]).unwrap();
+        for idx in subsets(n as usize, m as usize) {
+            let sub: Vec<Share> = idx.iter().map(|&i| shares[i].clone()).collect();
+            let got = share::combine(&sub).unwrap();
+            prop_assert_eq!(got.as_slice(), secret.as_slice());
+        }
+        if m > 1 {
+            let few: Vec<Share> = shares[..(m - 1) as usize].to_vec();
+            prop_assert!(share::combine(&few).is_err());
+        }
+    }
+
+    #[test]
+    fn m_minus_one_shares_do_not_give_the_secret(secret in proptest::collection::vec(any::<u8>(), 16..40), n in 2u8..=6, m_seed in 0u8..5) {
+        let m = 2 + m_seed % (n - 1);
+        let shares = share::split(&secret, m, n, [1; 16], [2; 32]).unwrap();
+        let few = share::interpolate(&shares[..(m - 1) as usize]).unwrap();
+        prop_assert_ne!(few.as_slice(), secret.as_slice());
+    }
+
+    #[test]
+    fn a_one_bit_flip_anywhere_is_detected(secret in proptest::collection::vec(any::<u8>(), 1..40), bit in any::<prop::sample::Index>()) {
+        let s = &share::split(&secret, 2, 3, [3; 16], [4; 32]).unwrap()[1];
+        let mut bytes = s.to_bytes().to_vec();
+        let at = bit.index(bytes.len() * 8);
+        bytes[at / 8] ^= 1 << (at % 8);
+        prop_assert!(matches!(Share::from_bytes(&bytes), Err(Problem::Damaged(_))));
+    }
+
+    #[test]
+    fn mixed_sets_name_the_foreign_share(secret in proptest::collection::vec(any::<u8>(), 1..40), which in 0usize..3) {
+        let a = share::split(&secret, 3, 3, [5; 16], [6; 32]).unwrap();
+        let b = share::split(&secret, 3, 3, [7; 16], [6; 32]).unwrap();
+        let mut mixed = a.clone();
+        mixed[which] = b[which].clone();
+        let problems = share::check_set(&mixed, [5; 16], [6; 32], 3, 3);
+        for (i, p) in problems.iter().enumerate() {
+            if i == which { prop_assert_eq!(p, &Some(Problem::OtherSet)); } else { prop_assert_eq!(p, &None); }
+        }
+        prop_assert!(share::combine(&mixed).is_err());
+    }
+}
+
+#[test]
+fn edge_sizes_recover() {
+    let secret = [9u8; 33];
+    for (m, n) in [(1u8, 1u8), (2, 2), (255, 255)] {
+        let shares = share::split(&secret, m, n, [0; 16], [0; 32]).unwrap();
+        assert_eq!(share::combine(&shares).unwrap().as_slice(), &secret);
+        assert!(shares.iter().all(|s| s.index >= 1), "a share at x = 0");
+    }
+    assert!(share::split(&secret, 0, 3, [0; 16], [0; 32]).is_err());
+    assert!(share::split(&secret, 4, 3, [0; 16], [0; 32]).is_err());
+}
+
+#[test]
+fn duplicate_index_is_refused_before_interpolation() {
+    let shares = share::split(b"0123456789abcdef", 2, 3, [0; 16], [0; 32]).unwrap();
+    let dup = vec![shares[0].clone(), shares[0].clone()];
+    assert_eq!(
+        share::check_set(&dup, [0; 16], [0; 32], 2, 3)[1],
+        Some(Problem::Duplicate(1))
+    );
+    assert!(share::combine(&dup).is_err());
+}
+
+// ---- the commands, with age custodians ------------------------------------
+
+struct Custodians {
+    dir: PathBuf,
+}
+
+impl Custodians {
+    fn new(dir: &Path, names: &[&str]) -> Custodians {
+        for n in names {
+            let st = Command::new("age-keygen")
+                .arg("-o")
+                .arg(dir.join(format!("{n}.key")))
+                .output()
+                .unwrap();
+            assert!(st.status.success());
+        }
+        Custodians {
+            dir: dir.to_path_buf(),
+        }
+    }
+    fn key(&self, n: &str) -> PathBuf {
+        self.dir.join(format!("{n}.key"))
+    }
+    fn recipient(&self, n: &str) -> String {
+        let out = Command::new("age-keygen")
+            .arg("-y")
+            .arg(self.key(n))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+}
+
+fn split_set(tmp: &Path, names: &[&str], m: u8, extra: &[&str]) -> (PathBuf, Custodians, PathBuf) {
+    let dir = tmp.join("c");
+    ok(&["init", s(&dir), "--dialect", "tuf"]);
+    ok(&[
+        "-C",
+        s(&dir),
+        "key",
+        "generate",
+        "--role",
+        "root",
+        "--label",
+        "r1",
+    ]);
+    let c = Custodians::new(tmp, names);
+    let specs: Vec<String> = names
+        .iter()
+        .map(|n| format!("{n}={}", c.recipient(n)))
+        .collect();
+    let mut args: Vec<&str> = vec!["-C", s(&dir), "shares", "split", "--key", "r1"];
+    let m = m.to_string();
+    args.extend(["--threshold", &m]);
+    for sp in &specs {
+        args.extend(["--custodian", sp.as_str()]);
+    }
+    args.extend_from_slice(extra);
+    let folder = PathBuf::from(ok(&args).last_line());
+    (dir, c, folder)
+}
+
+#[test]
+fn age_cli_opens_a_share_and_recover_accepts_what_it_prints() {
+    if !need_peer("age", "Debian package age") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, c, folder) = split_set(tmp.path(), &["ann", "ben", "cat"], 2, &[]);
+    let plain = tmp.path().join("ben.txt");
+    let out = Command::new("age")
+        .args([
+            "-d",
+            "-i",
+            s(&c.key("ben")),
+            "-o",
+            s(&plain),
+            s(&folder.join("ben.share.age")),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(&plain)
+            .unwrap()
+            .starts_with("-----BEGIN CEREMONY SHARE-----")
+    );
+    let id = ok(&[
+        "-C",
+        s(&dir),
+        "shares",
+        "recover",
+        s(&plain),
+        s(&folder.join("ann.share.age")),
+        "--identity",
+        s(&c.key("ann")),
+    ])
+    .last_line();
+    let rec: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join(format!("keys/{id}.json"))).unwrap())
+            .unwrap();
+    assert_eq!(rec["label"], "r1");
+}
+
+#[test]
+fn a_custodian_verifies_her_share_alone() {
+    if !need_peer("age", "Debian package age") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, c, folder) = split_set(tmp.path(), &["ann", "ben", "cat"], 2, &[]);
+    let r = ok(&[
+        "-C",
+        s(&dir),
+        "shares",
+        "verify",
+        s(&folder.join("cat.share.age")),
+        "--identity",
+        s(&c.key("cat")),
+    ]);
+    assert!(
+        r.stdout.contains("share 3 of 3") && r.stdout.contains("cat"),
+        "{}",
+        r.stdout
+    );
+    // Someone else's identity cannot open it.
+    let r = fails(
+        1,
+        &[
+            "-C",
+            s(&dir),
+            "shares",
+            "verify",
+            s(&folder.join("cat.share.age")),
+            "--identity",
+            s(&c.key("ann")),
+        ],
+    );
+    assert!(r.stderr.contains("identities"), "{}", r.stderr);
+    // A changed manifest is caught.
+    let m = folder.join("manifest.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&m).unwrap()).unwrap();
+    v["signed"]["threshold"] = 1.into();
+    std::fs::write(&m, serde_json::to_vec(&v).unwrap()).unwrap();
+    let r = fails(
+        1,
+        &[
+            "-C",
+            s(&dir),
+            "shares",
+            "verify",
+            s(&folder.join("cat.share.age")),
+            "--identity",
+            s(&c.key("cat")),
+        ],
+    );
+    assert!(r.stderr.contains("not signed"), "{}", r.stderr);
+}
+
+#[test]
+fn recover_names_each_bad_share() {
+    if !need_peer("age", "Debian package age") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, c, folder) = split_set(tmp.path(), &["ann", "ben", "cat", "dan"], 3, &[]);
+    let ids: Vec<String> = ["ann", "ben", "cat", "dan"]
+        .iter()
+        .map(|n| s(&c.key(n)).to_string())
+        .collect();
+    // A second set of the same key.
+    let c2 = Custodians::new(tmp.path(), &["eve", "fay"]);
+    let (e, f) = (
+        format!("eve={}", c2.recipient("eve")),
+        format!("fay={}", c2.recipient("fay")),
+    );
+    let folder2 = PathBuf::from(
+        ok(&[
+            "-C",
+            s(&dir),
+            "shares",
+            "split",
+            "--key",
+            "r1",
+            "--threshold",
+            "2",
+            "--custodian",
+            &e,
+            "--custodian",
+            &f,
+        ])
+        .last_line(),
+    );
+    // ben's share, decrypted and changed by one character of its body.
+    let plain = tmp.path().join("ben.txt");
+    assert!(
+        Command::new("age")
+            .args([
+                "-d",
+                "-i",
+                &ids[1],
+                "-o",
+                s(&plain),
+                s(&folder.join("ben.share.age"))
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let text = std::fs::read_to_string(&plain).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let body = lines.iter().position(|l| l.is_empty()).unwrap() + 1;
+    let mut changed: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let first = changed[body].remove(3);
+    changed[body].insert(3, if first == 'A' { 'B' } else { 'A' });
+    std::fs::write(&plain, changed.join("\n") + "\n").unwrap();
+
+    let eve_share = folder2.join("eve.share.age");
+    let mut args = vec!["-C", s(&dir), "shares", "recover", s(&plain), s(&eve_share)];
+    let ann = folder.join("ann.share.age");
+    args.extend([s(&ann), s(&ann)]);
+    for i in &ids {
+        args.extend(["--identity", i.as_str()]);
+    }
+    let eve = c2.key("eve");
+    args.extend(["--identity", s(&eve)]);
+    let r = fails(1, &args);
+    assert!(r.stderr.contains("ben.txt (ben?): damaged"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("eve.share.age: belongs to another share set"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("repeats share number 1"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("1 good share(s) of the 3 needed"),
+        "{}",
+        r.stderr
+    );
+    // With two more good shares it recovers, and still names the bad ones.
+    let (cat, dan) = (folder.join("cat.share.age"), folder.join("dan.share.age"));
+    args.extend([s(&cat), s(&dan)]);
+    let r = ok(&args);
+    assert!(
+        r.stderr.contains("BAD") && r.stderr.contains("ben.txt"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn only_shares_needs_confirmation_and_leaves_no_key_file() {
+    if !need_peer("age", "Debian package age") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    ok(&["init", s(&dir), "--dialect", "tuf"]);
+    let id = ok(&[
+        "-C",
+        s(&dir),
+        "key",
+        "generate",
+        "--role",
+        "root",
+        "--label",
+        "r1",
+    ])
+    .last_line();
+    let c = Custodians::new(tmp.path(), &["ann", "ben"]);
+    let (a, b) = (
+        format!("ann={}", c.recipient("ann")),
+        format!("ben={}", c.recipient("ben")),
+    );
+    let before = snapshot(&dir);
+    let r = fails(
+        2,
+        &[
+            "-C",
+            s(&dir),
+            "shares",
+            "split",
+            "--key",
+            "r1",
+            "--threshold",
+            "2",
+            "--custodian",
+            &a,
+            "--custodian",
+            &b,
+            "--only-shares",
+        ],
+    );
+    assert!(r.stderr.contains("--yes"), "{}", r.stderr);
+    assert_unchanged(&dir, &before);
+    // Bad parameters are refused before anything is written.
+    fails(
+        2,
+        &[
+            "-C",
+            s(&dir),
+            "shares",
+            "split",
+            "--key",
+            "r1",
+            "--threshold",
+            "3",
+            "--custodian",
+            &a,
+            "--custodian",
+            &b,
+        ],
+    );
+    fails(
+        2,
+        &[
+            "-C",
+            s(&dir),
+            "shares",
+            "split",
+            "--key",
+            "r1",
+            "--threshold",
+            "0",
+            "--custodian",
+            &a,
+        ],
+    );
+    fails(
+        2,
+        &[
+            "-C",
+            s(&dir),
+            "shares",
+            "split",
+            "--key",
+            "r1",
+            "--threshold",
+            "1",
+            "--custodian",
+            "x=not-a-recipient",
+        ],
+    );
+    assert_unchanged(&dir, &before);
+    ok(&[
+        "-C",
+        s(&dir),
+        "--yes",
+        "shares",
+        "split",
+        "--key",
+        "r1",
+        "--threshold",
+        "2",
+        "--custodian",
+        &a,
+        "--custodian",
+        &b,
+        "--only-shares",
+    ]);
+    assert!(!dir.join(format!("keys/{id}.age")).exists());
+    let list = ok(&["-C", s(&dir), "key", "list"]).stdout;
+    assert!(
+        list.lines()
+            .any(|l| l.contains("r1") && l.trim_end().ends_with('-')),
+        "{list}"
+    );
+}
+
+#[test]
+fn no_secret_in_clear_after_split_and_recovery() {
+    use base64::Engine;
+    use ceremony::key::private::PrivateKey;
+    use ceremony::secret::Passphrase;
+    use p256::pkcs8::EncodePrivateKey;
+    if !need_peer("age", "Debian package age") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    ok(&[
+        "init",
+        s(&dir),
+        "--dialect",
+        "notary",
+        "--gun",
+        "registry.example.com/a/b",
+    ]);
+    let id = ok(&[
+        "-C",
+        s(&dir),
+        "key",
+        "generate",
+        "--role",
+        "root",
+        "--label",
+        "r1",
+    ])
+    .last_line();
+    let file = std::fs::read(dir.join(format!("keys/{id}.age"))).unwrap();
+    let PrivateKey::EcdsaP256(k) =
+        PrivateKey::decrypt(&file, &Passphrase::from(PASS.to_string())).unwrap()
+    else {
+        panic!("not P-256")
+    };
+    let raw = k.to_bytes().to_vec();
+    let der = k.to_pkcs8_der().unwrap().as_bytes().to_vec();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let forms: Vec<Vec<u8>> = vec![
+        raw.clone(),
+        hex::encode(&raw).into_bytes(),
+        b64.encode(&raw).into_bytes(),
+        der.clone(),
+        // A PEM of the key holds this stretch of base64 (bytes 36..66 of the DER: the scalar).
+        b64.encode(&der).as_bytes()[48..88].to_vec(),
+    ];
+    let scan = |what: &str| {
+        for root in [&dir, &tmp.path().join("out")] {
+            if !root.exists() {
+                continue;
+            }
+            for (path, bytes) in snapshot(root) {
+                for f in &forms {
+                    assert!(
+                        !bytes.windows(f.len()).any(|w| w == f.as_slice()),
+                        "{what}: key material in clear in {}",
+                        path.display()
+                    );
+                }
+            }
+        }
+    };
+    let c = Custodians::new(tmp.path(), &["ann", "ben", "cat"]);
+    let specs: Vec<String> = ["ann", "ben", "cat"]
+        .iter()
+        .map(|n| format!("{n}={}", c.recipient(n)))
+        .collect();
+    let folder = PathBuf::from(
+        ok(&[
+            "-C",
+            s(&dir),
+            "--yes",
+            "shares",
+            "split",
+            "--key",
+            "r1",
+            "--threshold",
+            "2",
+            "--custodian",
+            &specs[0],
+            "--custodian",
+            &specs[1],
+            "--custodian",
+            &specs[2],
+            "--only-shares",
+        ])
+        .last_line(),
+    );
+    scan("after split");
+    ok(&[
+        "-C",
+        s(&dir),
+        "shares",
+        "recover",
+        s(&folder.join("ann.share.age")),
+        s(&folder.join("cat.share.age")),
+        "--identity",
+        s(&c.key("ann")),
+        "--identity",
+        s(&c.key("cat")),
+        "--store",
+    ]);
+    assert!(dir.join(format!("keys/{id}.age")).exists());
+    scan("after recovery");
+    // The stored key is the same key.
+    let back = PrivateKey::decrypt(
+        &std::fs::read(dir.join(format!("keys/{id}.age"))).unwrap(),
+        &Passphrase::from(PASS.to_string()),
+    )
+    .unwrap();
+    assert_eq!(back.secret_bytes().as_slice()[1..], raw[..]);
+}
