@@ -575,3 +575,133 @@ fn no_secret_in_clear_after_split_and_recovery() {
     .unwrap();
     assert_eq!(back.secret_bytes().as_slice()[1..], raw[..]);
 }
+
+#[test]
+fn sheet_qr_decodes_with_zbarimg_to_the_sealed_share() {
+    if !need_peer("age", "Debian package age") || !need_peer("zbarimg", "Debian package zbar-tools")
+    {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, c, folder) = split_set(tmp.path(), &["ann", "ben"], 2, &[]);
+    for n in ["ann", "ben"] {
+        let out = Command::new("zbarimg")
+            .args(["--nodbus", "--raw", "-q"])
+            .arg(folder.join(format!("{n}.qr.png")))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "zbarimg failed on {n}'s QR");
+        let sealed = std::fs::read(folder.join(format!("{n}.share.age"))).unwrap();
+        // zbarimg ends its output with a newline of its own.
+        assert_eq!(
+            out.stdout.strip_suffix(b"\n").unwrap(),
+            sealed.as_slice(),
+            "{n}'s QR is not the sealed share"
+        );
+        let sheet = std::fs::read_to_string(folder.join(format!("{n}.sheet.txt"))).unwrap();
+        assert!(sheet.contains(&String::from_utf8(sealed).unwrap()) && sheet.contains('█'));
+    }
+    // The readback words on the sheet are the ones verify prints.
+    let r = ok(&[
+        "-C",
+        s(&dir),
+        "shares",
+        "verify",
+        s(&folder.join("ann.share.age")),
+        "--identity",
+        s(&c.key("ann")),
+    ]);
+    let words = r
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("readback (compare with your sheet): "))
+        .unwrap()
+        .to_string();
+    let sheet = std::fs::read_to_string(folder.join("ann.sheet.txt")).unwrap();
+    assert!(
+        sheet.contains(&format!("Readback:      {words}")),
+        "{words}"
+    );
+}
+
+#[test]
+fn reissue_makes_a_new_set_and_supersedes_the_old() {
+    if !need_peer("age", "Debian package age") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, c, folder) = split_set(
+        tmp.path(),
+        &["ann", "ben", "cat"],
+        2,
+        &["--only-shares", "--yes"],
+    );
+    let old = folder.file_name().unwrap().to_string_lossy().to_string();
+    let n = Custodians::new(tmp.path(), &["dan", "eve"]);
+    let (d1, e1) = (
+        format!("dan={}", n.recipient("dan")),
+        format!("eve={}", n.recipient("eve")),
+    );
+    // The key exists only as shares: the reissue needs the old set's shares.
+    fails(
+        2,
+        &[
+            "-C",
+            s(&dir),
+            "shares",
+            "reissue",
+            "--set",
+            &old,
+            "--threshold",
+            "2",
+            "--custodian",
+            &d1,
+            "--custodian",
+            &e1,
+        ],
+    );
+    let new = PathBuf::from(
+        ok(&[
+            "-C",
+            s(&dir),
+            "shares",
+            "reissue",
+            "--set",
+            &old,
+            "--threshold",
+            "2",
+            "--custodian",
+            &d1,
+            "--custodian",
+            &e1,
+            "--from-shares",
+            s(&folder.join("ann.share.age")),
+            s(&folder.join("ben.share.age")),
+            "--identity",
+            s(&c.key("ann")),
+            "--identity",
+            s(&c.key("ben")),
+        ])
+        .last_line(),
+    );
+    assert!(folder.join("SUPERSEDED").exists());
+    let list = ok(&["-C", s(&dir), "shares", "list"]).stdout;
+    assert!(
+        list.contains("(superseded)") && list.contains("dan,eve"),
+        "{list}"
+    );
+    // The new custodians recover the same key.
+    let r = ok(&[
+        "-C",
+        s(&dir),
+        "shares",
+        "recover",
+        s(&new.join("dan.share.age")),
+        s(&new.join("eve.share.age")),
+        "--identity",
+        s(&n.key("dan")),
+        "--identity",
+        s(&n.key("eve")),
+    ]);
+    assert!(r.stderr.contains("r1"), "{}", r.stderr);
+}

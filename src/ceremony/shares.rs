@@ -296,12 +296,15 @@ impl Workspace {
             &private,
         )?;
         drop(private);
-        for (c, e) in custodians.iter().zip(&manifest.custodians) {
-            files.push((
+        let mut printed = Vec::new();
+        for ((c, e), (_, sealed)) in custodians.iter().zip(&manifest.custodians).zip(&files) {
+            printed.push((
                 format!("{}.sheet.txt", c.name),
-                sheet(&manifest, e, &rec, &files).into_bytes(),
+                sheet(&manifest, e, &rec, sealed)?.into_bytes(),
             ));
+            printed.push((format!("{}.qr.png", c.name), transfer::qr::png(sealed)?));
         }
+        files.extend(printed);
         files.push(("manifest.json".into(), env.to_bytes(self.dialect)));
 
         let folder = self.dir.join(format!("shares/{set_hex}"));
@@ -597,26 +600,11 @@ fn prove_split(shares: &[Share], secret: &[u8], m: usize) -> Result<usize> {
 }
 
 /// The printable sheet of one custodian: what the share is, how to check
-/// it, and the sealed share itself.
-fn sheet(
-    m: &Manifest,
-    e: &ManifestCustodian,
-    rec: &KeyRecord,
-    files: &[(String, Vec<u8>)],
-) -> String {
-    let sealed = files
-        .iter()
-        .find(|(n, _)| n == &format!("{}.share.age", e.name))
-        .map(|(_, b)| String::from_utf8_lossy(b).to_string())
-        .unwrap_or_default();
-    let words: Vec<String> = e
-        .commitment
-        .as_bytes()
-        .chunks(4)
-        .take(4)
-        .map(|c| String::from_utf8_lossy(c).to_string())
-        .collect();
-    format!(
+/// it, words to read back, and the sealed share as text and as a QR code.
+fn sheet(m: &Manifest, e: &ManifestCustodian, rec: &KeyRecord, sealed: &[u8]) -> Result<String> {
+    let commitment = hex::decode(&e.commitment).unwrap_or_default();
+    let words = transfer::words::of_bytes(&commitment[..4.min(commitment.len())]).join(" ");
+    Ok(format!(
         "CEREMONY KEY SHARE — custodian copy\n\n\
          Custodian:     {}\n\
          Share:         {} of {} ({} needed to recover)\n\
@@ -627,7 +615,10 @@ fn sheet(
          Readback:      {}\n\
          Sealed to:     {}\n\n\
          Keep this sheet and the share file apart from the other custodians'.\n\
-         Check your share alone at any time: ceremony -C DIR shares verify {}.share.age\n\n{}",
+         Check your share alone at any time: ceremony -C DIR shares verify {}.share.age\n\
+         The readback words are the start of the share's commitment in the signed manifest;\n\
+         `shares verify` prints them too.\n\n\
+         The sealed share (age, armored). The QR code below holds exactly this text.\n\n{}\n{}",
         e.name,
         e.index,
         m.total,
@@ -637,9 +628,16 @@ fn sheet(
         rec.id,
         m.set_id,
         m.created,
-        words.join("-"),
+        words,
         e.recipient,
         e.name,
-        sealed
-    )
+        String::from_utf8_lossy(sealed),
+        transfer::qr::text(sealed)?
+    ))
+}
+
+/// The readback words of a share's commitment.
+pub fn readback(commitment_hex: &str) -> String {
+    let c = hex::decode(commitment_hex).unwrap_or_default();
+    transfer::words::of_bytes(&c[..4.min(c.len())]).join(" ")
 }

@@ -60,7 +60,7 @@ pub enum SharesCmd {
         #[arg(long = "custodian", required = true)]
         custodians: Vec<String>,
         /// Shares of the old set, when the key is held only as shares.
-        #[arg(long = "from-shares")]
+        #[arg(long = "from-shares", num_args = 1..)]
         from_shares: Vec<PathBuf>,
         #[command(flatten)]
         access: ShareAccess,
@@ -192,6 +192,16 @@ pub fn run(cli: &Cli, cmd: &SharesCmd) -> Result<()> {
                 .passphrases()
                 .with_custodian_files(&access.custodian_passphrase_files)?;
             let (m, v) = ws.shares_verify(share, &ids, &mut p)?;
+            if let Some(c) = m
+                .custodians
+                .iter()
+                .find(|c| Some(&c.name) == v.custodian.as_ref())
+            {
+                eprintln!(
+                    "readback (compare with your sheet): {}",
+                    crate::ceremony::shares::readback(&c.commitment)
+                );
+            }
             println!(
                 "good: share {} of {} ({} needed) of key {} in set {}, custodian {}",
                 m.custodians

@@ -1,5 +1,8 @@
 //! Files that cross the air gap: atomic writes that never overwrite, and the
-//! SHA-256 manifest of an export.
+//! SHA-256 manifest of an export, QR images, and digests as words.
+
+pub mod qr;
+pub mod words;
 
 use sha2::{Digest, Sha256};
 use std::io::Write;
