@@ -566,7 +566,46 @@ fn no_secret_in_clear_after_split_and_recovery() {
         "--store",
     ]);
     assert!(dir.join(format!("keys/{id}.age")).exists());
-    scan("after recovery");
+    // A whole ceremony on the recovered key, exported.
+    let d = s(&dir);
+    ok(&[
+        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
+    ]);
+    ok(&[
+        "-C", d, "key", "generate", "--role", "snapshot", "--label", "sn",
+    ]);
+    let ts = server_like_key(tmp.path(), "ts.json");
+    ok(&[
+        "-C",
+        d,
+        "key",
+        "import",
+        "--role",
+        "timestamp",
+        "--label",
+        "ts",
+        s(&ts),
+    ]);
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "init",
+        "--root-key",
+        "r1",
+        "--targets-key",
+        "t",
+        "--snapshot-key",
+        "sn",
+        "--timestamp-key",
+        "ts",
+    ]);
+    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "targets", "sign"]);
+    ok(&["-C", d, "snapshot", "sign"]);
+    ok(&["-C", d, "export", s(&tmp.path().join("out"))]);
+    assert!(tmp.path().join("out/root.json").exists());
+    scan("after recovery and export");
     // The stored key is the same key.
     let back = PrivateKey::decrypt(
         &std::fs::read(dir.join(format!("keys/{id}.age"))).unwrap(),
