@@ -1,6 +1,6 @@
-//! Offline signing of targets, snapshot and (TUF) timestamp with keys held
-//! in the ceremony. Each new file is verified together with the rest of the
-//! repository before it is kept.
+//! Offline signing of targets (and delegated targets roles), snapshot and
+//! (TUF) timestamp with keys held in the ceremony. Each new file is verified
+//! together with the rest of the repository before it is kept.
 
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -9,8 +9,8 @@ use time::{Duration, OffsetDateTime};
 use super::{KeyRecord, Passphrases, Workspace, parse_expiry};
 use crate::error::{Error, Result};
 use crate::metadata::roles::{FileMeta, MetaList, Targets};
-use crate::metadata::root::{Root, short};
-use crate::metadata::{Dialect, Envelope, RoleKind, common};
+use crate::metadata::root::{KeyEntry, RoleKeys, short};
+use crate::metadata::{Dialect, Envelope, RoleKind, common, format_time};
 use crate::signature::verify::{Options, verify_files};
 use crate::signature::{sign, tally};
 
@@ -27,6 +27,15 @@ pub struct RoleSigned {
     pub file: String,
 }
 
+/// Who may sign a role: its keys and threshold, and where the keys are listed.
+struct Authority {
+    role: RoleKeys,
+    keys: BTreeMap<String, KeyEntry>,
+    from: &'static str,
+}
+
+const STAGED_TARGETS: &str = "staged/targets.json";
+
 impl Workspace {
     fn default_expiry(&self, kind: RoleKind, now: OffsetDateTime) -> OffsetDateTime {
         let days = match (self.dialect, kind) {
@@ -39,14 +48,33 @@ impl Workspace {
         now + Duration::days(days)
     }
 
-    /// The latest signed file of a top-level role held in the ceremony.
+    /// The latest signed file of a role held in the ceremony.
     pub fn role_file(&self, role: &str) -> Result<Option<Vec<u8>>> {
         self.read_state(&format!("metadata/{role}.json"))
     }
 
+    /// Delegated roles with a signed file here, parents before children.
+    pub fn delegated_roles(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let mut queue = vec!["targets".to_string()];
+        while let Some(parent) = queue.pop() {
+            let Some(b) = self.role_file(&parent)? else {
+                continue;
+            };
+            let t = Targets::parse(self.dialect, &Envelope::parse(&b)?.signed, &parent)?;
+            for d in t.roles {
+                if self.role_file(&d.name)?.is_some() && !out.contains(&d.name) {
+                    out.push(d.name.clone());
+                    queue.push(d.name);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The files of the repository as a client or server names them:
-    /// `N.root.json` and `root.json`, then targets, snapshot and timestamp
-    /// (`N.role.json` for TUF's consistent snapshots).
+    /// `N.root.json` and `root.json`, then targets and its delegations,
+    /// snapshot and timestamp (`N.role.json` for TUF's consistent snapshots).
     pub fn repo_files(&self) -> Result<BTreeMap<String, Vec<u8>>> {
         let mut files = BTreeMap::new();
         let history = self.history()?;
@@ -56,9 +84,11 @@ impl Workspace {
         if let Some((_, b)) = history.iter().next_back() {
             files.insert("root.json".into(), b.clone());
         }
-        for role in ["targets", "snapshot", "timestamp"] {
-            if let Some(b) = self.role_file(role)? {
-                files.insert(self.file_name(role, &b)?, b);
+        let mut roles: Vec<String> = vec!["targets".into(), "snapshot".into(), "timestamp".into()];
+        roles.extend(self.delegated_roles()?);
+        for role in roles {
+            if let Some(b) = self.role_file(&role)? {
+                files.insert(self.file_name(&role, &b)?, b);
             }
         }
         Ok(files)
@@ -66,16 +96,54 @@ impl Workspace {
 
     fn file_name(&self, role: &str, bytes: &[u8]) -> Result<String> {
         Ok(match (self.dialect, role) {
-            (Dialect::Tuf, "targets" | "snapshot") => {
+            (Dialect::Tuf, "timestamp") | (Dialect::Notary, _) => format!("{role}.json"),
+            (Dialect::Tuf, _) => {
                 let v = Envelope::parse(bytes)?.version().unwrap_or(0);
                 format!("{v}.{role}.json")
             }
-            _ => format!("{role}.json"),
         })
     }
 
-    fn role_signers(&self, root: &Root, role: &str, specs: &[String]) -> Result<Vec<KeyRecord>> {
-        let keyids = &root.role(role)?.keyids;
+    /// The keys that may sign `role`: the root for top-level roles, the
+    /// parent's delegation for delegated ones.
+    fn authority(&self, role: &str) -> Result<Authority> {
+        let (root, _) = self.require_root()?;
+        if ["targets", "snapshot", "timestamp"].contains(&role) {
+            return Ok(Authority {
+                role: root.role(role)?.clone(),
+                keys: root.keys,
+                from: "root",
+            });
+        }
+        for parent in std::iter::once("targets".to_string()).chain(self.delegated_roles()?) {
+            let Some(b) = self.role_file(&parent)? else {
+                continue;
+            };
+            let t = Targets::parse(self.dialect, &Envelope::parse(&b)?.signed, &parent)?;
+            if let Some(d) = t.roles.iter().find(|d| d.name == role) {
+                return Ok(Authority {
+                    role: RoleKeys {
+                        keyids: d.keyids.clone(),
+                        threshold: d.threshold,
+                    },
+                    keys: t.keys,
+                    from: "its delegating role",
+                });
+            }
+        }
+        Err(
+            Error::input(format!("no signed targets metadata delegates to {role:?}"))
+                .hint("`ceremony delegation add` it, then `ceremony targets sign`"),
+        )
+    }
+
+    fn role_signers(
+        &self,
+        auth: &Authority,
+        role: &str,
+        specs: &[String],
+    ) -> Result<Vec<KeyRecord>> {
+        let keyids = &auth.role.keyids;
         let recs: Vec<KeyRecord> = if specs.is_empty() {
             self.keys()?
                 .into_iter()
@@ -87,8 +155,9 @@ impl Workspace {
                 let k = self.find_key(s)?;
                 if !keyids.contains(&k.id) {
                     return Err(Error::input(format!(
-                        "key {} is not a {role} key of the current root",
-                        k.display()
+                        "key {} is not a {role} key of {}",
+                        k.display(),
+                        auth.from
                     )));
                 }
                 v.push(k);
@@ -96,7 +165,7 @@ impl Workspace {
             v
         };
         let held: Vec<KeyRecord> = recs.into_iter().filter(|k| k.private).collect();
-        let need = root.role(role)?.threshold as usize;
+        let need = auth.role.threshold as usize;
         if held.len() < need {
             let hint = if role == "snapshot" && self.dialect == Dialect::Notary {
                 "the root names a snapshot key not held here: the Notary server makes the snapshot (Docker style); export root and targets only"
@@ -112,8 +181,8 @@ impl Workspace {
         Ok(held)
     }
 
-    /// Signs `signed` as `role`, checks it against the root and the rest of
-    /// the repository, and keeps it.
+    /// Signs `signed` as `role`, checks it against its authority and the rest
+    /// of the repository, and keeps it.
     fn sign_role(
         &self,
         role: &str,
@@ -123,8 +192,8 @@ impl Workspace {
         passphrases: &mut dyn Passphrases,
         now: OffsetDateTime,
     ) -> Result<RoleSigned> {
-        let (root, _) = self.require_root()?;
-        let signers = self.role_signers(&root, role, specs)?;
+        let auth = self.authority(role)?;
+        let signers = self.role_signers(&auth, role, specs)?;
         let version = common(self.dialect, &signed, kind)?.version;
         let mut env = Envelope {
             signed,
@@ -132,12 +201,13 @@ impl Workspace {
         };
         let mut signed_by = Vec::new();
         for rec in &signers {
-            let meta = match root.keys.get(&rec.id) {
+            let meta = match auth.keys.get(&rec.id) {
                 Some(Ok(m)) => m.clone(),
                 _ => {
                     return Err(Error::input(format!(
-                        "key {} cannot be read from the root",
-                        short(&rec.id)
+                        "key {} cannot be read from {}",
+                        short(&rec.id),
+                        auth.from
                     )));
                 }
             };
@@ -145,7 +215,7 @@ impl Workspace {
             sign(self.dialect, &mut env, &rec.id, &meta, &key)?;
             signed_by.push(rec.label.clone());
         }
-        let t = tally(self.dialect, &env, root.role(role)?, &root.keys, None);
+        let t = tally(self.dialect, &env, &auth.role, &auth.keys, None);
         if !t.met() {
             return Err(Error::verification(format!(
                 "{role}: threshold not met ({})",
@@ -155,14 +225,16 @@ impl Workspace {
         let bytes = env.to_bytes(self.dialect);
         let file = self.file_name(role, &bytes)?;
         // The repository with this file in it must verify as far as this
-        // file goes.
+        // file goes. Files made from this one are stale until re-signed:
+        // leave them out.
         let mut files = self.repo_files()?;
-        // Files made from this one are stale until re-signed: leave them out.
-        let stale: &[&str] = match role {
-            "targets" => &["targets", "snapshot", "timestamp"],
-            "snapshot" => &["snapshot", "timestamp"],
-            _ => &["timestamp"],
-        };
+        let mut stale: Vec<String> = vec!["timestamp".into()];
+        if role != "timestamp" {
+            stale.push("snapshot".into());
+        }
+        if kind == RoleKind::Targets {
+            stale.push(role.into());
+        }
         files.retain(|n, _| !stale.iter().any(|r| is_role_file(n, r)));
         files.insert(file.clone(), bytes.clone());
         let opts = Options {
@@ -180,7 +252,19 @@ impl Workspace {
         {
             return Err(Error::verification(format!("{}: {}", f.name, f.detail)));
         }
-        self.write_state(&format!("metadata/{role}.json"), &bytes)?;
+        if kind == RoleKind::Targets && !report.files.iter().any(|f| f.ok && f.name == file) {
+            return Err(Error::verification(format!(
+                "{file} could not be checked against its delegating role"
+            )));
+        }
+        let rel = format!("metadata/{role}.json");
+        if let Some(parent) = self.dir.join(&rel).parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        self.write_state(&rel, &bytes)?;
+        if role == "targets" && self.read_state(STAGED_TARGETS)?.is_some() {
+            self.remove_state(STAGED_TARGETS)?;
+        }
         Ok(RoleSigned {
             role: role.into(),
             version,
@@ -189,13 +273,12 @@ impl Workspace {
         })
     }
 
-    fn next_body(
+    fn expiry_for(
         &self,
-        role: &str,
         kind: RoleKind,
         expires: Option<&str>,
         now: OffsetDateTime,
-    ) -> Result<(Option<Value>, u64, OffsetDateTime)> {
+    ) -> Result<OffsetDateTime> {
         let expires = match expires {
             Some(s) => parse_expiry(s, now)?,
             None => self.default_expiry(kind, now),
@@ -203,45 +286,67 @@ impl Workspace {
         if expires <= now {
             return Err(Error::input("that expiry is in the past"));
         }
+        Ok(expires)
+    }
+
+    /// The next version number of a role held here (1 when none yet).
+    fn next_version(&self, role: &str, kind: RoleKind) -> Result<u64> {
         match self.role_file(role)? {
-            Some(b) => {
-                let env = Envelope::parse(&b)?;
-                let c = common(self.dialect, &env.signed, kind)?;
-                Ok((Some(env.signed), c.version + 1, expires))
-            }
-            None => Ok((None, 1, expires)),
+            Some(b) => Ok(common(self.dialect, &Envelope::parse(&b)?.signed, kind)?.version + 1),
+            None => Ok(1),
         }
     }
 
-    /// Signs the next version of targets (the first one empty).
+    /// The targets body delegation edits work on: the staged one, else the
+    /// latest signed one, else an empty one.
+    pub fn targets_body(&self) -> Result<Value> {
+        if let Some(b) = self.read_state(STAGED_TARGETS)? {
+            return crate::metadata::json::parse_strict(&b);
+        }
+        match self.role_file("targets")? {
+            Some(b) => Ok(Envelope::parse(&b)?.signed),
+            None => Ok(Targets::build_empty(
+                self.dialect,
+                1,
+                OffsetDateTime::now_utc(),
+            )),
+        }
+    }
+
+    /// Stages an edited targets body, after checking it.
+    pub fn stage_targets(&self, body: &Value) -> Result<()> {
+        Targets::parse(self.dialect, body, "targets")?;
+        self.write_state(STAGED_TARGETS, &crate::metadata::json::python_pretty(body))
+    }
+
+    /// Signs the next version of targets (`role` = None) or of a delegated
+    /// targets role: the staged delegation changes, else the same content.
     pub fn targets_sign(
         &self,
+        role: Option<&str>,
         specs: &[String],
         expires: Option<&str>,
         passphrases: &mut dyn Passphrases,
         now: OffsetDateTime,
     ) -> Result<RoleSigned> {
-        let (prev, version, expires) =
-            self.next_body("targets", RoleKind::Targets, expires, now)?;
-        let signed = match prev {
-            Some(mut v) => {
-                set_common(&mut v, version, expires);
-                Targets::parse(self.dialect, &v, "targets")?;
-                v
+        let role = role.unwrap_or("targets");
+        let expires = self.expiry_for(RoleKind::Targets, expires, now)?;
+        let version = self.next_version(role, RoleKind::Targets)?;
+        let mut body = if role == "targets" {
+            self.targets_body()?
+        } else {
+            match self.role_file(role)? {
+                Some(b) => Envelope::parse(&b)?.signed,
+                None => Targets::build_empty(self.dialect, version, expires),
             }
-            None => Targets::build_empty(self.dialect, version, expires),
         };
-        self.sign_role(
-            "targets",
-            RoleKind::Targets,
-            signed,
-            specs,
-            passphrases,
-            now,
-        )
+        set_common(&mut body, version, expires);
+        Targets::parse(self.dialect, &body, role)?;
+        self.sign_role(role, RoleKind::Targets, body, specs, passphrases, now)
     }
 
-    /// Signs a new snapshot over the current root (Notary) and targets.
+    /// Signs a new snapshot over the current root (Notary), targets and the
+    /// delegated roles held here.
     pub fn snapshot_sign(
         &self,
         specs: &[String],
@@ -250,29 +355,29 @@ impl Workspace {
         now: OffsetDateTime,
     ) -> Result<RoleSigned> {
         let (_, root_bytes) = self.require_root()?;
-        let targets = self.role_file("targets")?.ok_or_else(|| {
-            Error::input("there is no signed targets metadata yet")
-                .hint("run `ceremony targets sign` first")
-        })?;
-        let tv = Envelope::parse(&targets)?.version().unwrap_or(1);
-        let (_, version, expires) = self.next_body("snapshot", RoleKind::Snapshot, expires, now)?;
+        if self.role_file("targets")?.is_none() {
+            return Err(Error::input("there is no signed targets metadata yet")
+                .hint("run `ceremony targets sign` first"));
+        }
+        let expires = self.expiry_for(RoleKind::Snapshot, expires, now)?;
+        let version = self.next_version("snapshot", RoleKind::Snapshot)?;
         let mut meta = Map::new();
-        match self.dialect {
-            Dialect::Notary => {
-                meta.insert(
-                    "root".into(),
-                    FileMeta::describe(self.dialect, &root_bytes, 0),
-                );
-                meta.insert(
-                    "targets".into(),
-                    FileMeta::describe(self.dialect, &targets, tv),
-                );
-            }
-            Dialect::Tuf => {
-                meta.insert(
-                    "targets.json".into(),
-                    FileMeta::describe(self.dialect, &targets, tv),
-                );
+        if self.dialect == Dialect::Notary {
+            meta.insert(
+                "root".into(),
+                FileMeta::describe(self.dialect, &root_bytes, 0),
+            );
+        }
+        let mut roles = vec!["targets".to_string()];
+        roles.extend(self.delegated_roles()?);
+        for role in roles {
+            if let Some(b) = self.role_file(&role)? {
+                let v = Envelope::parse(&b)?.version().unwrap_or(1);
+                let name = match self.dialect {
+                    Dialect::Notary => role.clone(),
+                    Dialect::Tuf => format!("{role}.json"),
+                };
+                meta.insert(name, FileMeta::describe(self.dialect, &b, v));
             }
         }
         let signed = MetaList::build(self.dialect, RoleKind::Snapshot, version, expires, meta);
@@ -305,8 +410,8 @@ impl Workspace {
                 .hint("run `ceremony snapshot sign` first")
         })?;
         let sv = Envelope::parse(&snapshot)?.version().unwrap_or(1);
-        let (_, version, expires) =
-            self.next_body("timestamp", RoleKind::Timestamp, expires, now)?;
+        let expires = self.expiry_for(RoleKind::Timestamp, expires, now)?;
+        let version = self.next_version("timestamp", RoleKind::Timestamp)?;
         let mut meta = Map::new();
         meta.insert(
             "snapshot.json".into(),
@@ -334,9 +439,6 @@ fn is_role_file(name: &str, role: &str) -> bool {
 fn set_common(v: &mut Value, version: u64, expires: OffsetDateTime) {
     if let Some(m) = v.as_object_mut() {
         m.insert("version".into(), Value::from(version));
-        m.insert(
-            "expires".into(),
-            Value::from(crate::metadata::format_time(expires)),
-        );
+        m.insert("expires".into(), Value::from(format_time(expires)));
     }
 }

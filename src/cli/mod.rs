@@ -2,6 +2,7 @@
 //! stdout, narration and `hint:` lines to stderr. No crypto or metadata
 //! logic lives here.
 
+mod delegation;
 mod passphrase;
 mod shares;
 mod verify;
@@ -78,6 +79,9 @@ enum Command {
     },
     /// Verify metadata as a strict client would (exit 0 trusted, 1 not, 2 unusable).
     Verify(verify::VerifyArgs),
+    /// Delegate targets to other roles (Notary targets/releases, signers; TUF roles).
+    #[command(subcommand)]
+    Delegation(delegation::DelegationCmd),
     /// Split keys into Shamir shares for custodians, check and recover them.
     #[command(subcommand)]
     Shares(shares::SharesCmd),
@@ -193,6 +197,9 @@ enum RoleCmd {
 
 #[derive(Debug, Args)]
 struct RoleSignArgs {
+    /// A delegated role to sign instead of targets (targets only).
+    #[arg(long)]
+    role: Option<String>,
     /// Sign with this key only (repeat for several).
     #[arg(long = "key")]
     keys: Vec<String>,
@@ -259,6 +266,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Verify(a) => verify::run(a),
         Command::Shares(c) => shares::run(&cli, c),
+        Command::Delegation(c) => delegation::run(&cli, c),
     }
 }
 
@@ -537,7 +545,9 @@ fn run_role(cli: &Cli, role: &str, a: &RoleSignArgs) -> Result<()> {
     let mut p = cli.passphrases();
     let t = now();
     let out = match role {
-        "targets" => ws.targets_sign(&a.keys, a.expires.as_deref(), &mut p, t)?,
+        "targets" => {
+            ws.targets_sign(a.role.as_deref(), &a.keys, a.expires.as_deref(), &mut p, t)?
+        }
         "snapshot" => ws.snapshot_sign(&a.keys, a.expires.as_deref(), &mut p, t)?,
         _ => ws.timestamp_sign(&a.keys, a.expires.as_deref(), &mut p, t)?,
     };
