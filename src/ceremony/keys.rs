@@ -353,6 +353,49 @@ impl Workspace {
         MetaKey::from_public(self.dialect, &k.public)
     }
 
+    /// Writes a held key in Notary's key file format, for `notary key
+    /// import` on the online side. Root keys only with `allow_root`.
+    pub fn export_notary_key(
+        &self,
+        spec: &str,
+        out: &std::path::Path,
+        allow_root: bool,
+        export_pass: &crate::secret::Passphrase,
+        passphrases: &mut dyn Passphrases,
+    ) -> Result<KeyRecord> {
+        if self.dialect != Dialect::Notary {
+            return Err(Error::input("Notary key files are for Notary ceremonies"));
+        }
+        let rec = self.find_key(spec)?;
+        if rec.role == "root" && !allow_root {
+            return Err(
+                Error::input("refusing to export a root key: it belongs offline")
+                    .hint("pass --allow-root if the online side really must hold it"),
+            );
+        }
+        if out.exists() {
+            return Err(Error::input(format!(
+                "{} already exists; refusing to overwrite it",
+                out.display()
+            )));
+        }
+        let key = self.unlock(&rec, passphrases)?;
+        let gun = matches!(rec.role.as_str(), "targets" | "snapshot")
+            .then(|| self.gun.clone())
+            .flatten();
+        let canonical = rec.canonical_id.clone().unwrap_or_else(|| rec.id.clone());
+        let pem = crate::key::notary_file::write(
+            &key,
+            &rec.role,
+            gun.as_deref(),
+            &canonical,
+            export_pass,
+        )?;
+        transfer::write_new(out, pem.as_bytes())?;
+        set_private_mode(out);
+        Ok(rec)
+    }
+
     fn store(&self, rec: &KeyRecord, private: Option<&[u8]>) -> Result<()> {
         let json_path = self.path(&format!("keys/{}.json", rec.id));
         if json_path.exists() {

@@ -117,6 +117,19 @@ enum KeyCmd {
     },
     /// List the keys of the ceremony.
     List,
+    /// Write a held key as a Notary key file, for `notary key import` online.
+    ExportNotary {
+        /// The key (ID, prefix or label).
+        id: String,
+        /// The file to write (must not exist).
+        out: PathBuf,
+        /// Read the key file's passphrase from FILE (else a prompt).
+        #[arg(long)]
+        export_passphrase_file: Option<PathBuf>,
+        /// Allow a root key (it belongs offline).
+        #[arg(long)]
+        allow_root: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -316,6 +329,31 @@ fn run_key(cli: &Cli, k: &KeyCmd) -> Result<()> {
                 rec.role, rec.label, rec.algorithm
             );
             println!("{}", rec.id);
+            Ok(())
+        }
+        KeyCmd::ExportNotary {
+            id,
+            out,
+            export_passphrase_file,
+            allow_root,
+        } => {
+            let pass = passphrase::export_passphrase(export_passphrase_file.as_deref())?;
+            let rec = ws.export_notary_key(id, out, *allow_root, &pass, &mut cli.passphrases())?;
+            if rec.role == "root" {
+                eprintln!(
+                    "warning: a root key now exists outside the offline ceremony: guard or destroy {}",
+                    out.display()
+                );
+            }
+            eprintln!(
+                "wrote {} key {} as a Notary key file",
+                rec.role,
+                rec.display()
+            );
+            hint(&format!(
+                "online: notary key import {} (its passphrase is the one just set)",
+                out.display()
+            ));
             Ok(())
         }
         KeyCmd::List => {

@@ -78,6 +78,22 @@ fn read_first_line(path: &std::path::Path) -> Result<Passphrase> {
     Ok(Passphrase::from(line.to_string()))
 }
 
+/// The passphrase protecting an exported Notary key file: from `file`, else
+/// typed twice.
+pub fn export_passphrase(file: Option<&std::path::Path>) -> Result<Passphrase> {
+    match file {
+        Some(f) => read_first_line(f),
+        None => {
+            let a = CliPassphrases::prompt("Passphrase for the Notary key file: ")?;
+            let b = CliPassphrases::prompt("Repeat it: ")?;
+            if a.expose_secret() != b.expose_secret() {
+                return Err(Error::input("the two passphrases differ"));
+            }
+            Ok(a)
+        }
+    }
+}
+
 impl CliPassphrases {
     fn custodian_passphrase(&mut self, name: &str, new: bool) -> Result<Passphrase> {
         if let Some((_, f)) = self.custodians.iter().find(|(n, _)| n == name) {

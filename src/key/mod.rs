@@ -3,6 +3,7 @@
 //! self-signed X.509 certificates Notary wants for root keys.
 
 pub mod cert;
+pub mod notary_file;
 pub mod private;
 
 use p256::pkcs8::{DecodePublicKey, EncodePublicKey};
