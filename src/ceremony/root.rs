@@ -553,7 +553,20 @@ impl Workspace {
             }
             signed_by.push(rec.label.clone());
         }
-        let tally = self.root_tally(&env, &root, prev.as_ref().map(|(p, _)| p), now)?;
+        self.record_root_signatures(env, &root, prev.as_ref(), signed_by, now)
+    }
+
+    /// Keeps a staged root with new signatures: back to `staged/` while a
+    /// threshold is short, into the history once the verifier accepts it.
+    fn record_root_signatures(
+        &self,
+        env: Envelope,
+        root: &Root,
+        prev: Option<&RootFile>,
+        signed_by: Vec<String>,
+        now: OffsetDateTime,
+    ) -> Result<SignOutcome> {
+        let tally = self.root_tally(&env, root, prev.map(|(p, _)| p), now)?;
         let bytes = env.to_bytes(self.dialect);
         if !tally.complete() {
             self.write_state(STAGED, &bytes)?;
@@ -567,7 +580,7 @@ impl Workspace {
         // joins the history.
         let mut files = BTreeMap::new();
         let mut trusted = None;
-        if let Some((p, pbytes)) = &prev {
+        if let Some((p, pbytes)) = prev {
             files.insert(format!("{}.root.json", p.common.version), pbytes.clone());
             trusted = Some(pbytes.clone());
         }
@@ -587,6 +600,84 @@ impl Workspace {
             tally,
             completed: true,
         })
+    }
+
+    /// The staged root, checked, for a signing request: the envelope, the
+    /// keys that may sign it and the thresholds to meet.
+    pub fn staged_for_request(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<(Envelope, BTreeMap<String, MetaKey>, Vec<(String, RoleKeys)>)> {
+        let (env, root, prev) = self.load_staged(now)?;
+        let mut eligible = BTreeMap::new();
+        let mut thresholds = Vec::new();
+        if let Some((p, _)) = &prev {
+            for (id, k) in p.role_keys("root") {
+                if let Ok(k) = k {
+                    eligible.insert(id, k);
+                }
+            }
+            thresholds.push((
+                format!("previous root (version {})", p.common.version),
+                p.role("root")?.clone(),
+            ));
+        }
+        for (id, k) in root.role_keys("root") {
+            if let Ok(k) = k {
+                eligible.insert(id, k);
+            }
+        }
+        thresholds.push((
+            format!("new root (version {})", root.common.version),
+            root.role("root")?.clone(),
+        ));
+        Ok((env, eligible, thresholds))
+    }
+
+    /// Adds signatures collected elsewhere to the staged root. Each must be
+    /// over the staged body (same digest), by a key of the previous or the
+    /// new root, and valid; otherwise nothing is changed.
+    pub fn merge_root_signatures(
+        &self,
+        sigs: &[(String, crate::metadata::Signature)],
+        now: OffsetDateTime,
+    ) -> Result<SignOutcome> {
+        let (mut env, root, prev) = self.load_staged(now)?;
+        let msg = env.canonical_signed();
+        let mut signed_by = Vec::new();
+        for (from, sig) in sigs {
+            let key = root
+                .keys
+                .get(&sig.keyid)
+                .filter(|_| {
+                    root.role("root")
+                        .is_ok_and(|r| r.keyids.contains(&sig.keyid))
+                })
+                .or_else(|| {
+                    prev.as_ref().and_then(|(p, _)| {
+                        p.role("root")
+                            .ok()
+                            .filter(|r| r.keyids.contains(&sig.keyid))
+                            .and_then(|_| p.keys.get(&sig.keyid))
+                    })
+                });
+            let Some(Ok(key)) = key else {
+                return Err(Error::verification(format!(
+                    "{from}: signature by key {} which is not a root key of the staged or the previous version",
+                    short(&sig.keyid)
+                )));
+            };
+            if !key.verify(self.dialect, &msg, sig.method.as_deref(), &sig.sig) {
+                return Err(Error::verification(format!(
+                    "{from}: the signature by {} does not verify over the staged root",
+                    self.label_of(&sig.keyid)?
+                )));
+            }
+            env.signatures.retain(|s| s.keyid != sig.keyid);
+            env.signatures.push(sig.clone());
+            signed_by.push(self.label_of(&sig.keyid)?);
+        }
+        self.record_root_signatures(env, &root, prev.as_ref(), signed_by, now)
     }
 
     /// The state of the root: current version, and the staged one's changes

@@ -336,34 +336,6 @@ impl Workspace {
         std::fs::remove_file(&age_path).map_err(|e| Error::io(&age_path, e))
     }
 
-    fn open_share(
-        &self,
-        file: &Path,
-        identities: &[Box<dyn age::Identity>],
-        passphrases: &mut dyn Passphrases,
-    ) -> Opened {
-        let res = (|| -> Result<Share> {
-            let bytes = read(file)?;
-            let text = if bytes.starts_with(b"-----BEGIN CEREMONY SHARE-----") {
-                // Already decrypted, e.g. by `age -d`.
-                zeroize::Zeroizing::new(bytes)
-            } else {
-                let pass = if seal::needs_passphrase(&bytes)? {
-                    Some(passphrases.custodian(&file_custodian(file), false)?)
-                } else {
-                    None
-                };
-                seal::open(&bytes, identities, pass.as_ref(), file)?
-            };
-            let text = std::str::from_utf8(&text).map_err(|_| Error::input("not a share"))?;
-            Share::from_text(text).map_err(|p| Error::input(p.to_string()))
-        })();
-        Opened {
-            file: file.to_path_buf(),
-            share: res.map_err(|e| e.reason().to_string()),
-        }
-    }
-
     /// Checks one share against its set's manifest, alone: nothing is
     /// combined.
     pub fn shares_verify(
@@ -372,7 +344,7 @@ impl Workspace {
         identities: &[Box<dyn age::Identity>],
         passphrases: &mut dyn Passphrases,
     ) -> Result<(Manifest, ShareVerdict)> {
-        let opened = self.open_share(file, identities, passphrases);
+        let opened = open_share(file, identities, passphrases);
         let sh = opened
             .share
             .map_err(|why| Error::verification(format!("{}: {why}", file.display())))?;
@@ -397,7 +369,7 @@ impl Workspace {
         }
         let opened: Vec<Opened> = files
             .iter()
-            .map(|f| self.open_share(f, identities, passphrases))
+            .map(|f| open_share(f, identities, passphrases))
             .collect();
         // The set most of the readable shares belong to is the one recovered.
         let mut counts: BTreeMap<[u8; 16], usize> = BTreeMap::new();
@@ -501,6 +473,105 @@ impl Workspace {
             format!("superseded by share set {new} on {}\n", format_time(now)).as_bytes(),
         )
     }
+}
+
+fn open_share(
+    file: &Path,
+    identities: &[Box<dyn age::Identity>],
+    passphrases: &mut dyn Passphrases,
+) -> Opened {
+    let res = (|| -> Result<Share> {
+        let bytes = read(file)?;
+        let text = if bytes.starts_with(b"-----BEGIN CEREMONY SHARE-----") {
+            // Already decrypted, e.g. by `age -d`.
+            zeroize::Zeroizing::new(bytes)
+        } else {
+            let pass = if seal::needs_passphrase(&bytes)? {
+                Some(passphrases.custodian(&file_custodian(file), false)?)
+            } else {
+                None
+            };
+            seal::open(&bytes, identities, pass.as_ref(), file)?
+        };
+        let text = std::str::from_utf8(&text).map_err(|_| Error::input("not a share"))?;
+        Share::from_text(text).map_err(|p| Error::input(p.to_string()))
+    })();
+    Opened {
+        file: file.to_path_buf(),
+        share: res.map_err(|e| e.reason().to_string()),
+    }
+}
+
+/// Recovers a key from shares away from the ceremony directory (a
+/// keyholder's machine): every share is checked on its own (checksum, set,
+/// key, numbers, duplicates) and named when bad; the manifest's commitments
+/// are not at hand, so the caller must check the recovered key against the
+/// public key it expects.
+pub fn recover_standalone(
+    files: &[PathBuf],
+    identities: &[Box<dyn age::Identity>],
+    passphrases: &mut dyn Passphrases,
+) -> Result<(PrivateKey, Vec<ShareVerdict>)> {
+    let opened: Vec<Opened> = files
+        .iter()
+        .map(|f| open_share(f, identities, passphrases))
+        .collect();
+    let mut counts: BTreeMap<[u8; 16], usize> = BTreeMap::new();
+    for o in &opened {
+        if let Ok(s) = &o.share {
+            *counts.entry(s.set_id).or_default() += 1;
+        }
+    }
+    let first = counts
+        .iter()
+        .max_by_key(|(_, c)| **c)
+        .and_then(|(set, _)| {
+            opened
+                .iter()
+                .find_map(|o| o.share.as_ref().ok().filter(|s| &s.set_id == set).cloned())
+        })
+        .ok_or_else(|| Error::verification("no share could be read"))?;
+    let mut verdicts = Vec::new();
+    let mut good: Vec<Share> = Vec::new();
+    for o in opened {
+        let problem = match &o.share {
+            Err(why) => Some(why.clone()),
+            Ok(s) => {
+                let p = share::check_set(
+                    &good
+                        .iter()
+                        .cloned()
+                        .chain(std::iter::once(s.clone()))
+                        .collect::<Vec<_>>(),
+                    first.set_id,
+                    first.key_id,
+                    first.threshold,
+                    first.total,
+                )
+                .pop()
+                .flatten();
+                if p.is_none() {
+                    good.push(s.clone());
+                }
+                p.map(|p| p.to_string())
+            }
+        };
+        verdicts.push(ShareVerdict {
+            file: o.file.clone(),
+            custodian: Some(format!("{}?", file_custodian(&o.file))),
+            problem,
+        });
+    }
+    if good.len() < first.threshold as usize {
+        return Err(Error::verification(format!(
+            "{} good share(s) of the {} needed; {}",
+            good.len(),
+            first.threshold,
+            describe_bad(&verdicts)
+        )));
+    }
+    let secret = share::combine(&good[..first.threshold as usize])?;
+    Ok((PrivateKey::from_secret_bytes(&secret)?, verdicts))
 }
 
 /// A share against the manifest: set, key, numbers, and its commitment.

@@ -4,6 +4,7 @@
 
 mod delegation;
 mod passphrase;
+mod request;
 mod shares;
 mod verify;
 
@@ -82,6 +83,9 @@ enum Command {
     /// Delegate targets to other roles (Notary targets/releases, signers; TUF roles).
     #[command(subcommand)]
     Delegation(delegation::DelegationCmd),
+    /// Signing requests for keyholders at other machines.
+    #[command(subcommand)]
+    Request(request::RequestCmd),
     /// Split keys into Shamir shares for custodians, check and recover them.
     #[command(subcommand)]
     Shares(shares::SharesCmd),
@@ -117,6 +121,13 @@ enum KeyCmd {
     },
     /// List the keys of the ceremony.
     List,
+    /// Write a key's public half (metadata key object; certificate for a Notary root) for `key import` elsewhere.
+    ExportPublic {
+        /// The key (ID, prefix or label).
+        id: String,
+        /// The file to write (must not exist).
+        out: PathBuf,
+    },
     /// Write a held key as a Notary key file, for `notary key import` online.
     ExportNotary {
         /// The key (ID, prefix or label).
@@ -279,6 +290,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Verify(a) => verify::run(a),
         Command::Shares(c) => shares::run(&cli, c),
+        Command::Request(c) => request::run(&cli, c),
         Command::Delegation(c) => delegation::run(&cli, c),
     }
 }
@@ -331,6 +343,19 @@ fn run_key(cli: &Cli, k: &KeyCmd) -> Result<()> {
             println!("{}", rec.id);
             Ok(())
         }
+        KeyCmd::ExportPublic { id, out } => {
+            let rec = ws.find_key(id)?;
+            let mut text = serde_json::to_vec(&rec.key).map_err(|e| Error::input(e.to_string()))?;
+            text.push(b'\n');
+            crate::transfer::write_new(out, &text)?;
+            eprintln!("wrote the public key of {}", rec.display());
+            hint(&format!(
+                "on the coordinating machine: ceremony key import --role {} {}",
+                rec.role,
+                out.display()
+            ));
+            Ok(())
+        }
         KeyCmd::ExportNotary {
             id,
             out,
@@ -376,7 +401,7 @@ fn run_key(cli: &Cli, k: &KeyCmd) -> Result<()> {
     }
 }
 
-fn show_tally(ws: &Workspace, t: &RootTally) -> Result<()> {
+pub(crate) fn show_tally(ws: &Workspace, t: &RootTally) -> Result<()> {
     let line = |name: String, tl: &crate::signature::Tally| -> Result<String> {
         let signed: Vec<String> = tl
             .valid

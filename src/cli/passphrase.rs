@@ -36,6 +36,14 @@ impl CliPassphrases {
         Ok(self)
     }
 
+    /// The passphrase of a key file outside any ceremony directory.
+    pub fn for_file(&self, file: &std::path::Path) -> Result<Passphrase> {
+        match self.non_interactive()? {
+            Some(p) => Ok(p),
+            None => Self::prompt(&format!("Passphrase for key file {}: ", file.display())),
+        }
+    }
+
     fn non_interactive(&self) -> Result<Option<Passphrase>> {
         if let Some(path) = &self.file {
             return read_first_line(path).map(Some);

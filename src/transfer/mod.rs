@@ -2,6 +2,7 @@
 //! SHA-256 manifest of an export, QR images, and digests as words.
 
 pub mod qr;
+pub mod request;
 pub mod words;
 
 use sha2::{Digest, Sha256};
