@@ -90,6 +90,17 @@ pub struct SignOutcome {
     pub completed: bool,
 }
 
+/// The staged root as a signing request needs it.
+#[derive(Debug, Clone)]
+pub struct ForRequest {
+    /// The staged root with its signatures.
+    pub env: Envelope,
+    /// Keys that may sign: the previous and the staged root keys.
+    pub keys: BTreeMap<String, MetaKey>,
+    /// The thresholds to meet, named.
+    pub thresholds: Vec<(String, RoleKeys)>,
+}
+
 /// What `root status` shows.
 #[derive(Debug, Clone)]
 pub struct RootStatus {
@@ -604,10 +615,7 @@ impl Workspace {
 
     /// The staged root, checked, for a signing request: the envelope, the
     /// keys that may sign it and the thresholds to meet.
-    pub fn staged_for_request(
-        &self,
-        now: OffsetDateTime,
-    ) -> Result<(Envelope, BTreeMap<String, MetaKey>, Vec<(String, RoleKeys)>)> {
+    pub fn staged_for_request(&self, now: OffsetDateTime) -> Result<ForRequest> {
         let (env, root, prev) = self.load_staged(now)?;
         let mut eligible = BTreeMap::new();
         let mut thresholds = Vec::new();
@@ -631,7 +639,11 @@ impl Workspace {
             format!("new root (version {})", root.common.version),
             root.role("root")?.clone(),
         ));
-        Ok((env, eligible, thresholds))
+        Ok(ForRequest {
+            env,
+            keys: eligible,
+            thresholds,
+        })
     }
 
     /// Adds signatures collected elsewhere to the staged root. Each must be

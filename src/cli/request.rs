@@ -99,14 +99,14 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
     match cmd {
         RequestCmd::Create { out } => {
             let ws = cli.workspace()?;
-            let (env, keys, thresholds) = ws.staged_for_request(now())?;
+            let f = ws.staged_for_request(now())?;
             let r = Request::new(
                 ws.dialect(),
                 ws.gun().map(str::to_string),
                 "root",
-                &env,
-                &keys,
-                thresholds,
+                &f.env,
+                &f.keys,
+                f.thresholds,
             )?;
             transfer::write_new(out, &r.to_bytes())?;
             show(&r)?;
@@ -168,7 +168,7 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
         }
         RequestCmd::Merge { requests } => {
             let ws = cli.workspace()?;
-            let (env, _, _) = ws.staged_for_request(now())?;
+            let env = ws.staged_for_request(now())?.env;
             let staged_digest = sha256_hex(&env.canonical_signed());
             let mut sigs = Vec::new();
             for p in requests {
