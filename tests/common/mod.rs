@@ -140,13 +140,30 @@ pub struct NotaryServer {
 
 impl NotaryServer {
     pub fn start() -> NotaryServer {
+        Self::start_inner(None)
+    }
+
+    /// The same server with TLS (cert and key files copied next to its config).
+    pub fn start_with_tls(cert: &Path, key: &Path) -> NotaryServer {
+        Self::start_inner(Some((cert, key)))
+    }
+
+    fn start_inner(tls: Option<(&Path, &Path)>) -> NotaryServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("free port");
+        let tls_keys = match tls {
+            Some((cert, key)) => format!(
+                r#", "tls_cert_file": "{}", "tls_key_file": "{}""#,
+                cert.display(),
+                key.display()
+            ),
+            None => String::new(),
+        };
         let config = format!(
-            r#"{{"server": {{"http_addr": "127.0.0.1:{port}"}}, "trust_service": {{"type": "local"}}, "logging": {{"level": "info"}}, "storage": {{"backend": "memory"}}}}"#
+            r#"{{"server": {{"http_addr": "127.0.0.1:{port}"{tls_keys}}}, "trust_service": {{"type": "local"}}, "logging": {{"level": "info"}}, "storage": {{"backend": "memory"}}}}"#
         );
         let cfg = dir.path().join("server-config.json");
         std::fs::write(&cfg, config).expect("write config");
@@ -165,13 +182,22 @@ impl NotaryServer {
         };
         let start = Instant::now();
         loop {
-            if let Ok((200, _)) = s.get("/_notary_server/health") {
+            // A TLS server is up once it accepts connections; plain HTTP
+            // can be asked for its health.
+            let up = if tls.is_some() {
+                TcpStream::connect(("127.0.0.1", port)).is_ok()
+            } else {
+                matches!(s.get("/_notary_server/health"), Ok((200, _)))
+            };
+            if up {
                 break;
             }
             if start.elapsed() > Duration::from_secs(20)
                 || s.child.try_wait().ok().flatten().is_some()
             {
-                panic!("notary-server did not come up on port {port}");
+                let log =
+                    std::fs::read_to_string(s._dir.path().join("server.log")).unwrap_or_default();
+                panic!("notary-server did not come up on port {port}:\n{log}");
             }
             std::thread::sleep(Duration::from_millis(100));
         }

@@ -1,0 +1,126 @@
+//! The only network code of the project: GET and multipart POST to a
+//! notary-server, over HTTP or HTTPS (system-independent Mozilla roots, or
+//! the CA given with `--tls-ca`).
+
+use std::io::Read;
+use std::path::Path;
+
+use ceremony::error::{Error, Result};
+use ureq::tls::{Certificate, RootCerts, TlsConfig};
+
+/// A client for one server.
+pub struct Server {
+    agent: ureq::Agent,
+    base: String,
+}
+
+/// A response: status and body.
+pub struct Reply {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+fn net(e: ureq::Error, url: &str) -> Error {
+    Error::input(format!("cannot reach {url}: {e}"))
+        .hint("check --server, the network, and --tls-ca for a private CA")
+}
+
+impl Server {
+    pub fn new(url: &str, tls_ca: Option<&Path>) -> Result<Server> {
+        let mut tls = TlsConfig::builder();
+        if let Some(ca) = tls_ca {
+            let pem = std::fs::read(ca).map_err(|e| Error::io(ca, e))?;
+            let cert = Certificate::from_pem(&pem).map_err(|e| {
+                Error::input(format!("{}: not a PEM certificate: {e}", ca.display()))
+            })?;
+            tls = tls.root_certs(RootCerts::new_with_certs(&[cert]));
+        }
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(60)))
+            .tls_config(tls.build())
+            .build();
+        Ok(Server {
+            agent: config.into(),
+            base: url.trim_end_matches('/').to_string(),
+        })
+    }
+
+    fn read(resp: ureq::http::Response<ureq::Body>, url: &str) -> Result<Reply> {
+        let status = resp.status().as_u16();
+        let mut body = Vec::new();
+        resp.into_body()
+            .into_reader()
+            .take(16 << 20)
+            .read_to_end(&mut body)
+            .map_err(|e| Error::input(format!("{url}: cannot read the answer: {e}")))?;
+        Ok(Reply { status, body })
+    }
+
+    /// GET `path` (starting with `/`).
+    pub fn get(&self, path: &str) -> Result<Reply> {
+        let url = format!("{}{path}", self.base);
+        let resp = self.agent.get(&url).call().map_err(|e| net(e, &url))?;
+        Self::read(resp, &url)
+    }
+
+    /// POSTs files as one multipart/form-data request, one part per file
+    /// named by its file name, as the notary client does.
+    pub fn post_files(&self, path: &str, files: &[(String, Vec<u8>)]) -> Result<Reply> {
+        let url = format!("{}{path}", self.base);
+        let mut nonce = [0u8; 12];
+        rand::Rng::fill_bytes(&mut ceremony::secret::os_rng(), &mut nonce);
+        let boundary = format!("ceremony-{}", hex::encode(nonce));
+        let mut body = Vec::new();
+        for (name, bytes) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let resp = self
+            .agent
+            .post(&url)
+            .content_type(format!("multipart/form-data; boundary={boundary}"))
+            .send(&body[..])
+            .map_err(|e| net(e, &url))?;
+        Self::read(resp, &url)
+    }
+}
+
+/// The server's error detail, in one line: `{"errors":[{"code","message",
+/// "detail":{"Name","Error":{"Msg"}}}]}`, or the raw body.
+pub fn error_detail(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body).trim().to_string();
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return text;
+    };
+    let Some(errs) = v.get("errors").and_then(|e| e.as_array()) else {
+        return text;
+    };
+    errs.iter()
+        .map(|e| {
+            let code = e.get("code").and_then(|c| c.as_str()).unwrap_or("?");
+            let msg = e.get("message").and_then(|c| c.as_str()).unwrap_or("");
+            let detail = e.get("detail");
+            let name = detail.and_then(|d| d.get("Name")).and_then(|n| n.as_str());
+            let inner = detail
+                .and_then(|d| d.get("Error"))
+                .and_then(|x| x.get("Msg").or(Some(x)))
+                .map(|m| {
+                    m.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| m.to_string())
+                });
+            match (name, inner) {
+                (Some(n), Some(i)) => format!("{code}: {msg} ({n}: {i})"),
+                (Some(n), None) => format!("{code}: {msg} ({n})"),
+                (None, Some(i)) if i != "null" => format!("{code}: {msg} ({i})"),
+                _ => format!("{code}: {msg}"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,264 @@
+//! `ceremony-publish` against the real notary-server: fetch-keys, push of a
+//! new repository and of a rotation, status, and a clear message for each
+//! refusal.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const GUN: &str = "registry.example.com/ceremony/publish";
+
+fn publish(srv: &NotaryServer, tls_ca: Option<&Path>, args: &[&str]) -> Run {
+    let url = match tls_ca {
+        Some(_) => format!("https://127.0.0.1:{}", srv.port),
+        None => srv.url(),
+    };
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ceremony-publish"));
+    cmd.arg("--server").arg(url);
+    if let Some(ca) = tls_ca {
+        cmd.arg("--tls-ca").arg(ca);
+    }
+    let out = cmd.args(args).stdin(Stdio::null()).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+/// A Notary ceremony with root key `a`, targets key, and the server's keys
+/// fetched with ceremony-publish (snapshot too when `server_snapshot`).
+fn ceremony(tmp: &Path, srv: &NotaryServer, tls: Option<&Path>, server_snapshot: bool) -> PathBuf {
+    let keys = tmp.join("server-keys");
+    let r = publish(srv, tls, &["fetch-keys", GUN, s(&keys)]);
+    assert_eq!(r.code, 0, "fetch-keys: {}", r.stderr);
+    assert!(keys.join("timestamp.key").exists() && keys.join("snapshot.key").exists());
+    let dir = tmp.join("c");
+    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
+    let d = s(&dir);
+    ok(&["-C", d, "key", "generate", "--role", "root", "--label", "a"]);
+    ok(&[
+        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
+    ]);
+    ok(&[
+        "-C",
+        d,
+        "key",
+        "import",
+        "--role",
+        "timestamp",
+        "--label",
+        "ts",
+        s(&keys.join("timestamp.key")),
+    ]);
+    if server_snapshot {
+        ok(&[
+            "-C",
+            d,
+            "key",
+            "import",
+            "--role",
+            "snapshot",
+            "--label",
+            "sn",
+            s(&keys.join("snapshot.key")),
+        ]);
+    } else {
+        ok(&[
+            "-C", d, "key", "generate", "--role", "snapshot", "--label", "sn",
+        ]);
+    }
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "init",
+        "--root-key",
+        "a",
+        "--targets-key",
+        "t",
+        "--snapshot-key",
+        "sn",
+        "--timestamp-key",
+        "ts",
+    ]);
+    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "targets", "sign"]);
+    dir
+}
+
+/// A TLS server whose certificate a fresh test CA issued (webpki, unlike
+/// Go, refuses a self-signed CA:TRUE certificate as a server's).
+fn tls_server(dir: &Path) -> (NotaryServer, PathBuf) {
+    let sh = |cmd: &str| {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    sh(
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -days 30 -subj /CN=ceremony-test-ca 2>/dev/null",
+    );
+    sh(
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tls.key -out tls.csr -subj /CN=127.0.0.1 2>/dev/null",
+    );
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
+    sh(
+        "openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out tls.crt -days 30 -extfile ext.cnf 2>/dev/null",
+    );
+    let srv = NotaryServer::start_with_tls(&dir.join("tls.crt"), &dir.join("tls.key"));
+    (srv, dir.join("ca.crt"))
+}
+
+#[test]
+fn fetch_push_rotate_and_status_over_tls() {
+    if !need_peer("notary-server", "Debian package notary (notary-server)")
+        || !need_peer("notary", "Debian package notary (notary client)")
+        || !need_peer("openssl", "openssl")
+    {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (srv, ca) = tls_server(tmp.path());
+    let dir = ceremony(tmp.path(), &srv, Some(&ca), true);
+    let d = s(&dir);
+    let out1 = tmp.path().join("out1");
+    ok(&["-C", d, "export", s(&out1)]);
+    let r = publish(&srv, Some(&ca), &["push", s(&out1)]);
+    assert_eq!(r.code, 0, "push: {}", r.stderr);
+    let url = format!("https://127.0.0.1:{}", srv.port);
+    let cached = tmp.path().join("trust");
+    let (code, text) = notary(&[
+        "-s",
+        &url,
+        "--tlscacert",
+        s(&ca),
+        "-d",
+        s(&cached),
+        "list",
+        GUN,
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let r = publish(&srv, Some(&ca), &["status", GUN]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("root       version 1") && r.stdout.contains("timestamp"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+
+    ok(&["-C", d, "key", "generate", "--role", "root", "--label", "b"]);
+    // A root that expires within 6 months: the status warns about it.
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "rotate",
+        "--add-key",
+        "b",
+        "--remove-key",
+        "a",
+        "--expires",
+        "100d",
+        "--allow-short-expiry",
+    ]);
+    ok(&["-C", d, "root", "sign"]);
+    let out2 = tmp.path().join("out2");
+    ok(&["-C", d, "export", s(&out2)]);
+    let r = publish(&srv, Some(&ca), &["push", s(&out2)]);
+    assert_eq!(r.code, 0, "push rotation: {}", r.stderr);
+    let (code, text) = notary(&[
+        "-s",
+        &url,
+        "--tlscacert",
+        s(&ca),
+        "-d",
+        s(&cached),
+        "list",
+        GUN,
+    ]);
+    assert_eq!(code, 0, "the cached client refused the rotation: {text}");
+    let r = publish(&srv, Some(&ca), &["status", GUN]);
+    assert!(r.stdout.contains("root       version 2"), "{}", r.stdout);
+    assert!(r.stderr.contains("within 6 months"), "{}", r.stderr);
+    // Without the CA the server is not trusted.
+    let r = publish(&srv, None, &["status", GUN]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+#[test]
+fn refusals_come_with_the_servers_reason() {
+    if !need_peer("notary-server", "Debian package notary (notary-server)") {
+        return;
+    }
+    let srv = NotaryServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+
+    // Missing snapshot: the snapshot key is offline and no snapshot was signed.
+    let a = tmp.path().join("a");
+    std::fs::create_dir(&a).unwrap();
+    let dir = ceremony(&a, &srv, None, false);
+    let out = a.join("out");
+    ok(&["-C", s(&dir), "export", s(&out)]);
+    let r = publish(&srv, None, &["push", s(&out)]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no snapshot was included"),
+        "{}",
+        r.stderr
+    );
+    ok(&["-C", s(&dir), "snapshot", "sign"]);
+    let out = a.join("out-ok");
+    ok(&["-C", s(&dir), "export", s(&out), "--all"]);
+    let r = publish(&srv, None, &["push", s(&out)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // Version skip: versions 2 and 3 made offline, only 3 published.
+    ok(&["-C", s(&dir), "root", "rotate"]);
+    ok(&["-C", s(&dir), "root", "sign"]);
+    ok(&["-C", s(&dir), "root", "rotate"]);
+    ok(&["-C", s(&dir), "root", "sign"]);
+    ok(&["-C", s(&dir), "snapshot", "sign"]);
+    let skip = a.join("skip");
+    ok(&["-C", s(&dir), "export", s(&skip)]);
+    let r = publish(&srv, None, &["push", s(&skip)]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("increment the version"), "{}", r.stderr);
+
+    // Bad signature: another ceremony's root for the same GUN.
+    let b = tmp.path().join("b");
+    std::fs::create_dir(&b).unwrap();
+    let other = ceremony(&b, &srv, None, true);
+    let out = b.join("out");
+    ok(&["-C", s(&other), "export", s(&out)]);
+    let r = publish(&srv, None, &["push", s(&out)]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("refused the upload") && r.stderr.contains("ErrBadRoot"),
+        "{}",
+        r.stderr
+    );
+
+    // A bundle changed after export never leaves the machine.
+    let changed = a.join("out-ok");
+    let mut t = std::fs::read(changed.join("targets.json")).unwrap();
+    t[20] ^= 1;
+    std::fs::write(changed.join("targets.json"), t).unwrap();
+    let r = publish(&srv, None, &["push", s(&changed)]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("targets.json: does not match SHA256SUMS"),
+        "{}",
+        r.stderr
+    );
+}
