@@ -110,8 +110,14 @@ fn fetch_keys(srv: &Server, gun: &str, out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A bundle's files by name, and the names to upload in order.
+struct Bundle {
+    files: BTreeMap<String, Vec<u8>>,
+    upload: Vec<String>,
+}
+
 /// Reads a bundle, checking every file against SHA256SUMS first.
-fn read_bundle(dir: &Path) -> Result<(BTreeMap<String, Vec<u8>>, Vec<String>)> {
+fn read_bundle(dir: &Path) -> Result<Bundle> {
     let sums_path = dir.join("SHA256SUMS");
     let sums = std::fs::read_to_string(&sums_path).map_err(|e| Error::io(&sums_path, e))?;
     let mut files = BTreeMap::new();
@@ -151,11 +157,11 @@ fn read_bundle(dir: &Path) -> Result<(BTreeMap<String, Vec<u8>>, Vec<String>)> {
     if upload.is_empty() {
         return Err(Error::input("UPLOAD lists nothing to publish"));
     }
-    Ok((files, upload))
+    Ok(Bundle { files, upload })
 }
 
 fn push(srv: &Server, bundle: &Path, gun: Option<&str>) -> Result<()> {
-    let (files, upload) = read_bundle(bundle)?;
+    let Bundle { files, upload } = read_bundle(bundle)?;
     // The same strict check as offline, before anything is sent.
     let opts = Options {
         dialect: Some(ceremony::metadata::Dialect::Notary),
