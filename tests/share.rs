@@ -625,7 +625,15 @@ fn sheet_qr_decodes_with_zbarimg_to_the_sealed_share() {
     let (dir, c, folder) = split_set(tmp.path(), &["ann", "ben"], 2, &[]);
     for n in ["ann", "ben"] {
         let out = Command::new("zbarimg")
-            .args(["--nodbus", "--raw", "-q"])
+            .args([
+                "--nodbus",
+                "--raw",
+                "-q",
+                "--set",
+                "*.enable=0",
+                "--set",
+                "qrcode.enable=1",
+            ])
             .arg(folder.join(format!("{n}.qr.png")))
             .output()
             .unwrap();

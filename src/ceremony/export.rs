@@ -29,6 +29,19 @@ pub struct ExportOutcome {
     pub upload: Vec<String>,
     /// The verification report of the whole repository.
     pub report: Report,
+    /// The QR frames' texts, when QR was asked for.
+    pub frames: Vec<String>,
+}
+
+/// How QR frames are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QrKind {
+    /// Numbered PNG images under `qr/`.
+    Png,
+    /// Numbered SVG images under `qr/`.
+    Svg,
+    /// Shown in the terminal by the caller, frame by frame.
+    Terminal,
 }
 
 impl Workspace {
@@ -49,7 +62,13 @@ impl Workspace {
     /// role files changed since the last export (all with `all`), every
     /// `N.root.json`, `UPLOAD` listing what to POST, and `SHA256SUMS`. TUF:
     /// the whole metadata directory.
-    pub fn export(&self, out: &Path, all: bool, now: OffsetDateTime) -> Result<ExportOutcome> {
+    pub fn export(
+        &self,
+        out: &Path,
+        all: bool,
+        qr: Option<QrKind>,
+        now: OffsetDateTime,
+    ) -> Result<ExportOutcome> {
         let files = self.repo_files()?;
         if files.is_empty() {
             return Err(Error::input("nothing to export: no signed root yet")
@@ -95,20 +114,55 @@ impl Workspace {
                 }
             }
         }
+        // Everything is built in memory first; nothing is written until all
+        // of it (frames included) has been made and checked.
+        if !upload.is_empty() {
+            let list: String = upload.iter().map(|n| format!("{n}\n")).collect();
+            chosen.push(("UPLOAD".into(), list.into_bytes()));
+        }
+        let readback: String = chosen
+            .iter()
+            .map(|(n, b)| format!("{n}: {}\n", transfer::words::digest_words(b, 6)))
+            .collect();
+        chosen.push(("READBACK.txt".into(), readback.into_bytes()));
+        let manifest = transfer::manifest(&chosen);
+        chosen.push(("SHA256SUMS".into(), manifest.into_bytes()));
+        let mut images: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut frame_texts = Vec::new();
+        if let Some(kind) = qr {
+            let payload = transfer::frames::pack(&chosen)?;
+            frame_texts = transfer::frames::frames(&payload)?;
+            for (i, f) in frame_texts.iter().enumerate() {
+                let v = transfer::qr::version(f.as_bytes())?;
+                if v > transfer::frames::MAX_VERSION {
+                    return Err(Error::input(format!(
+                        "frame {} would need QR version {v}",
+                        i + 1
+                    )));
+                }
+                match kind {
+                    QrKind::Png => images.push((
+                        format!("qr/frame-{:03}.png", i + 1),
+                        transfer::qr::png(f.as_bytes())?,
+                    )),
+                    QrKind::Svg => images.push((
+                        format!("qr/frame-{:03}.svg", i + 1),
+                        transfer::qr::svg(f.as_bytes())?.into_bytes(),
+                    )),
+                    QrKind::Terminal => {}
+                }
+            }
+        }
         prepare_out(out)?;
+        if !images.is_empty() {
+            let q = out.join("qr");
+            std::fs::create_dir_all(&q).map_err(|e| Error::io(&q, e))?;
+        }
         let mut written = Vec::new();
-        for (name, bytes) in &chosen {
+        for (name, bytes) in chosen.iter().chain(images.iter()) {
             transfer::write_new(&out.join(name), bytes)?;
             written.push(name.clone());
         }
-        if !upload.is_empty() {
-            let list: String = upload.iter().map(|n| format!("{n}\n")).collect();
-            transfer::write_new(&out.join("UPLOAD"), list.as_bytes())?;
-            written.push("UPLOAD".into());
-        }
-        let manifest = transfer::manifest(&chosen);
-        transfer::write_new(&out.join("SHA256SUMS"), manifest.as_bytes())?;
-        written.push("SHA256SUMS".into());
         let mut record = previous;
         for (name, b) in &files {
             record.files.insert(name.clone(), transfer::sha256_hex(b));
@@ -119,6 +173,7 @@ impl Workspace {
             written,
             upload,
             report,
+            frames: frame_texts,
         })
     }
 }

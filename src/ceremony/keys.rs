@@ -305,7 +305,7 @@ impl Workspace {
         Ok(rec)
     }
 
-    fn read_public(&self, bytes: &[u8]) -> Result<MetaKey> {
+    pub(crate) fn read_public(&self, bytes: &[u8]) -> Result<MetaKey> {
         let text = std::str::from_utf8(bytes).map_err(|_| Error::input("key file is not text"))?;
         if text.trim_start().starts_with('{') {
             let v = json::parse_strict(bytes)?;

@@ -15,6 +15,7 @@
 
 pub mod delegations;
 pub mod export;
+pub mod import;
 pub mod keys;
 pub mod roles;
 pub mod root;

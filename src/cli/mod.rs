@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use time::{Duration, OffsetDateTime};
 
+use crate::ceremony::export::QrKind;
 use crate::ceremony::root::{RootInit, RootRotate, RootTally};
 use crate::ceremony::{Workspace, parse_expiry};
 use crate::error::{Error, Result};
@@ -77,6 +78,14 @@ enum Command {
         /// Include every file, not only those changed since the last export.
         #[arg(long)]
         all: bool,
+        /// Also as multi-part QR frames: png or svg images under OUT/qr/, or shown in the terminal.
+        #[arg(long, value_name = "png|svg|terminal")]
+        qr: Option<String>,
+    },
+    /// Take in a bundle from the online side: files with SHA256SUMS, or a folder of QR frames.
+    Import {
+        /// A bundle folder, a folder of QR images, or one file.
+        path: PathBuf,
     },
     /// Verify metadata as a strict client would (exit 0 trusted, 1 not, 2 unusable).
     Verify(verify::VerifyArgs),
@@ -271,9 +280,29 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Targets(RoleCmd::Sign(a)) => run_role(&cli, "targets", a),
         Command::Snapshot(RoleCmd::Sign(a)) => run_role(&cli, "snapshot", a),
         Command::Timestamp(RoleCmd::Sign(a)) => run_role(&cli, "timestamp", a),
-        Command::Export { out, all } => {
+        Command::Export { out, all, qr } => {
             let ws = cli.workspace()?;
-            let o = ws.export(out, *all, now())?;
+            let kind = match qr.as_deref() {
+                None => None,
+                Some("png") => Some(QrKind::Png),
+                Some("svg") => Some(QrKind::Svg),
+                Some("terminal") => Some(QrKind::Terminal),
+                Some(other) => {
+                    return Err(Error::input(format!(
+                        "--qr {other}: use png, svg or terminal"
+                    )));
+                }
+            };
+            let o = ws.export(out, *all, kind, now())?;
+            if kind == Some(QrKind::Terminal) {
+                show_frames(cli.yes, &o.frames)?;
+            } else if !o.frames.is_empty() {
+                eprintln!(
+                    "{} QR frames under {}/qr/ (any order; one may be lost)",
+                    o.frames.len(),
+                    out.display()
+                );
+            }
             for f in &o.written {
                 println!("{}", out.join(f).display());
             }
@@ -289,6 +318,35 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Verify(a) => verify::run(a),
+        Command::Import { path } => {
+            let ws = cli.workspace()?;
+            let o = ws.import(path, now())?;
+            eprintln!(
+                "bundle checked: {} file(s); readback words {}",
+                o.files.len(),
+                o.words
+            );
+            for k in &o.keys {
+                println!("key {k}");
+            }
+            if let Some(m) = &o.merged {
+                show_tally(&ws, &m.tally)?;
+                if m.completed {
+                    eprintln!(
+                        "root version {} is complete and added to the history",
+                        m.tally.version
+                    );
+                }
+            }
+            if o.staged_targets {
+                eprintln!("targets.json from the bundle is staged");
+                hint("check it with `ceremony delegation list`, then `ceremony targets sign`");
+            }
+            if !o.ignored.is_empty() {
+                eprintln!("not taken in: {}", o.ignored.join(", "));
+            }
+            Ok(())
+        }
         Command::Shares(c) => shares::run(&cli, c),
         Command::Request(c) => request::run(&cli, c),
         Command::Delegation(c) => delegation::run(&cli, c),
@@ -399,6 +457,26 @@ fn run_key(cli: &Cli, k: &KeyCmd) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Shows QR frames one after another in the terminal; at a terminal each
+/// waits for Enter (unless --yes), else they follow each other.
+fn show_frames(yes: bool, frames: &[String]) -> Result<()> {
+    use std::io::{BufRead, IsTerminal};
+    let interactive = !yes && std::io::stdin().is_terminal();
+    for (i, f) in frames.iter().enumerate() {
+        println!("frame {} of {}", i + 1, frames.len());
+        print!("{}", crate::transfer::qr::text(f.as_bytes())?);
+        if interactive && i + 1 < frames.len() {
+            eprint!("Enter for the next frame ");
+            let mut s = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut s)
+                .map_err(|e| Error::input(e.to_string()))?;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn show_tally(ws: &Workspace, t: &RootTally) -> Result<()> {

@@ -1,6 +1,7 @@
 //! Files that cross the air gap: atomic writes that never overwrite, and the
 //! SHA-256 manifest of an export, QR images, and digests as words.
 
+pub mod frames;
 pub mod qr;
 pub mod request;
 pub mod words;

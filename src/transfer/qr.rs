@@ -30,6 +30,15 @@ pub fn png(data: &[u8]) -> Result<Vec<u8>> {
     Ok(out.into_inner())
 }
 
+/// An SVG of the QR code of `data`.
+pub fn svg(data: &[u8]) -> Result<String> {
+    Ok(code(data)?
+        .render::<qrcode::render::svg::Color>()
+        .quiet_zone(true)
+        .min_dimensions(400, 400)
+        .build())
+}
+
 /// The QR code of `data` as text: two modules per character row, dark on
 /// light paper.
 pub fn text(data: &[u8]) -> Result<String> {

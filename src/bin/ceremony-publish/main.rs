@@ -170,7 +170,12 @@ fn push(srv: &Server, bundle: &Path, gun: Option<&str>) -> Result<()> {
         trusted_root: None,
         ignore_time: false,
     };
-    let report = verify_files(&files, &opts)?;
+    let metadata: BTreeMap<String, Vec<u8>> = files
+        .iter()
+        .filter(|(n, _)| n.ends_with(".json"))
+        .map(|(n, b)| (n.clone(), b.clone()))
+        .collect();
+    let report = verify_files(&metadata, &opts)?;
     if let Some(f) = report.files.iter().find(|f| !f.ok) {
         return Err(Error::verification(format!(
             "the bundle does not verify: {}: {}",

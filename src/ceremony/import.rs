@@ -1,0 +1,209 @@
+//! Import: material from the online side carried in as a bundle — files
+//! with their SHA-256 manifest, or a folder of QR frame images. Every
+//! checksum is checked before anything is used; then the server's keys are
+//! imported, signed requests merged, and a targets.json to sign is staged.
+
+use std::path::Path;
+use time::OffsetDateTime;
+
+use super::Workspace;
+use super::root::SignOutcome;
+use crate::error::{Error, Result};
+use crate::metadata::{Envelope, RoleKind, common};
+use crate::transfer::frames::{self, Frame};
+use crate::transfer::request::Request;
+use crate::transfer::{self, sha256_hex};
+
+/// What an import took in.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOutcome {
+    /// Every file the bundle held.
+    pub files: Vec<String>,
+    /// Keys imported (labels), or already known.
+    pub keys: Vec<String>,
+    /// The merge of signed requests, if any.
+    pub merged: Option<SignOutcome>,
+    /// Whether a targets body was staged for `targets sign`.
+    pub staged_targets: bool,
+    /// Files not taken in (history, manifests, …).
+    pub ignored: Vec<String>,
+    /// Readback words of the whole bundle.
+    pub words: String,
+}
+
+fn is_image(p: &Path) -> bool {
+    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().as_str(),
+            "png" | "jpg" | "jpeg" | "gif" | "bmp"
+        )
+    })
+}
+
+/// Checks files against their SHA256SUMS (which must cover every file).
+fn check_manifest(files: &[(String, Vec<u8>)]) -> Result<()> {
+    let sums = files
+        .iter()
+        .find(|(n, _)| n == "SHA256SUMS")
+        .map(|(_, b)| String::from_utf8_lossy(b).to_string())
+        .ok_or_else(|| Error::input("the bundle has no SHA256SUMS"))?;
+    let mut covered = 0;
+    for line in sums.lines().filter(|l| !l.trim().is_empty()) {
+        let (hash, name) = line
+            .split_once("  ")
+            .ok_or_else(|| Error::input(format!("SHA256SUMS: bad line {line:?}")))?;
+        let (_, bytes) = files.iter().find(|(n, _)| n == name).ok_or_else(|| {
+            Error::verification(format!("{name}: listed in SHA256SUMS but missing"))
+        })?;
+        if sha256_hex(bytes) != hash {
+            return Err(Error::verification(format!(
+                "{name}: does not match SHA256SUMS (damaged or changed on the way)"
+            )));
+        }
+        covered += 1;
+    }
+    if covered + 1 != files.len() {
+        return Err(Error::verification(
+            "the bundle holds files SHA256SUMS does not cover",
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a bundle: a folder with SHA256SUMS, a folder of QR images (or one
+/// with a `qr/` folder), or one file.
+pub fn read_bundle(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    if path.is_file() {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        return Ok(vec![(
+            name,
+            std::fs::read(path).map_err(|e| Error::io(path, e))?,
+        )]);
+    }
+    let qr_dir = if path.join("qr").is_dir() && !path.join("SHA256SUMS").exists() {
+        path.join("qr")
+    } else {
+        path.to_path_buf()
+    };
+    let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(&qr_dir)
+        .map_err(|e| Error::io(&qr_dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    let files = if path.join("SHA256SUMS").exists() {
+        let mut files = Vec::new();
+        for p in entries.iter().filter(|p| p.is_file()) {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            files.push((name, std::fs::read(p).map_err(|e| Error::io(p, e))?));
+        }
+        files
+    } else {
+        let images: Vec<&std::path::PathBuf> = entries.iter().filter(|p| is_image(p)).collect();
+        if images.is_empty() {
+            return Err(Error::input(format!(
+                "{} holds neither SHA256SUMS nor QR images",
+                path.display()
+            )));
+        }
+        let mut read = Vec::new();
+        for p in images {
+            let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+            read.push(Frame {
+                source: p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default(),
+                text: frames::read_image(&bytes),
+            });
+        }
+        frames::unpack(&frames::reassemble(&read)?)?
+    };
+    check_manifest(&files)?;
+    Ok(files)
+}
+
+impl Workspace {
+    /// Takes in a bundle from the online side.
+    pub fn import(&self, path: &Path, now: OffsetDateTime) -> Result<ImportOutcome> {
+        let files = read_bundle(path)?;
+        let mut out = ImportOutcome {
+            files: files.iter().map(|(n, _)| n.clone()).collect(),
+            words: transfer::words::digest_words(&transfer::frames::pack(&files)?, 6),
+            ..Default::default()
+        };
+        // Decide about everything before changing anything.
+        let mut keys = Vec::new();
+        let mut requests = Vec::new();
+        let mut targets = None;
+        for (name, bytes) in &files {
+            let role = name
+                .strip_suffix(".key")
+                .or_else(|| name.strip_suffix(".key.json"));
+            if let Some(role @ ("timestamp" | "snapshot")) = role {
+                let meta = self.read_public(bytes).map_err(|e| e.context(name))?;
+                keys.push((role.to_string(), meta.id(self.dialect), bytes.clone()));
+            } else if let Ok(r) = Request::parse(bytes) {
+                requests.push((name.clone(), r));
+            } else if name == "targets.json" {
+                let env = Envelope::parse(bytes).map_err(|e| e.context(name))?;
+                common(self.dialect, &env.signed, RoleKind::Targets)
+                    .map_err(|e| e.context(name))?;
+                let ours = self.role_file("targets")?;
+                if ours.as_deref() != Some(bytes.as_slice()) {
+                    targets = Some(env.signed);
+                } else {
+                    out.ignored.push(name.clone());
+                }
+            } else {
+                out.ignored.push(name.clone());
+            }
+        }
+        if !requests.is_empty() {
+            let staged = self.staged_for_request(now)?.env;
+            let digest = sha256_hex(&staged.canonical_signed());
+            let mut sigs = Vec::new();
+            for (name, r) in &requests {
+                if r.digest != digest {
+                    return Err(Error::verification(format!(
+                        "{name}: signs another body than the staged root"
+                    )));
+                }
+                if let Some(bad) = r.bad_signatures()?.into_iter().next() {
+                    return Err(Error::verification(format!("{name}: {bad}")));
+                }
+                for s in r.metadata_signatures() {
+                    if !staged.signatures.contains(&s) {
+                        sigs.push((name.clone(), s));
+                    }
+                }
+            }
+            out.merged = Some(self.merge_root_signatures(&sigs, now)?);
+        }
+        for (role, id, bytes) in keys {
+            match self.key_by_id(&id)? {
+                Some(k) => out.keys.push(format!("{} (already known)", k.display())),
+                None => {
+                    let label = format!("server-{role}");
+                    let label = if self.keys()?.iter().any(|k| k.label == label) {
+                        None
+                    } else {
+                        Some(label)
+                    };
+                    let rec = self.import_key(&role, &bytes, label.as_deref(), now)?;
+                    out.keys.push(rec.display());
+                }
+            }
+        }
+        if let Some(body) = targets {
+            self.stage_targets(&body)?;
+            out.staged_targets = true;
+        }
+        Ok(out)
+    }
+}
