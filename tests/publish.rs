@@ -262,3 +262,228 @@ fn refusals_come_with_the_servers_reason() {
         r.stderr
     );
 }
+
+const SIGNER_GUN: &str = "registry.example.com/ceremony/signers";
+
+fn notary_with_env(args: &[&str], pass: &str) -> (i32, String) {
+    let out = Command::new("notary")
+        .args(args)
+        .env("NOTARY_DELEGATION_PASSPHRASE", pass)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn docker_signer_key_exported_to_notary_adds_a_release() {
+    if !need_peer("notary-server", "Debian package notary (notary-server)")
+        || !need_peer("notary", "Debian package notary (notary client)")
+    {
+        return;
+    }
+    let srv = NotaryServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    ok(&["init", s(&dir), "--dialect", "notary", "--gun", SIGNER_GUN]);
+    let d = s(&dir);
+    ok(&[
+        "-C", d, "key", "generate", "--role", "root", "--label", "root",
+    ]);
+    ok(&[
+        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
+    ]);
+    for role in ["timestamp", "snapshot"] {
+        let (st, body) = srv
+            .get(&format!("/v2/{SIGNER_GUN}/_trust/tuf/{role}.key"))
+            .unwrap();
+        assert_eq!(st, 200);
+        let f = tmp.path().join(format!("{role}.json"));
+        std::fs::write(&f, body).unwrap();
+        ok(&[
+            "-C",
+            d,
+            "key",
+            "import",
+            "--role",
+            role,
+            "--label",
+            role,
+            s(&f),
+        ]);
+    }
+    ok(&[
+        "-C",
+        d,
+        "key",
+        "generate",
+        "--role",
+        "targets/alice",
+        "--label",
+        "alice",
+    ]);
+    ok(&[
+        "-C",
+        d,
+        "key",
+        "generate",
+        "--role",
+        "targets/bob",
+        "--label",
+        "bob",
+        "--algorithm",
+        "ed25519",
+    ]);
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "init",
+        "--root-key",
+        "root",
+        "--targets-key",
+        "t",
+        "--snapshot-key",
+        "snapshot",
+        "--timestamp-key",
+        "timestamp",
+    ]);
+    ok(&["-C", d, "root", "sign"]);
+    ok(&[
+        "-C",
+        d,
+        "delegation",
+        "add-signer",
+        "alice",
+        "--key",
+        "alice",
+    ]);
+    ok(&["-C", d, "delegation", "add-signer", "bob", "--key", "bob"]);
+    let list = ok(&["-C", d, "delegation", "list"]).stdout;
+    assert!(
+        list.contains("targets/releases")
+            && list.contains("alice")
+            && list.contains("bob")
+            && list.contains("targets/alice"),
+        "{list}"
+    );
+    ok(&["-C", d, "targets", "sign"]);
+    let out = tmp.path().join("out");
+    ok(&["-C", d, "export", s(&out)]);
+    let r = publish(&srv, None, &["push", s(&out)]);
+    assert_eq!(r.code, 0, "ceremony-publish push: {}", r.stderr);
+
+    let pass = tmp.path().join("pass");
+    std::fs::write(&pass, "notary-side-pass\n").unwrap();
+    for (signer, role) in [("alice", "targets/releases"), ("bob", "targets/bob")] {
+        let keyfile = tmp.path().join(format!("{signer}.key"));
+        ok(&[
+            "-C",
+            d,
+            "key",
+            "export-notary",
+            signer,
+            s(&keyfile),
+            "--export-passphrase-file",
+            s(&pass),
+        ]);
+        let pem = std::fs::read_to_string(&keyfile).unwrap();
+        assert!(
+            pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----\npath: ")
+                && pem.contains(&format!("role: targets/{signer}\n\n")),
+            "{pem}"
+        );
+        let trust = tmp.path().join(format!("trust-{signer}"));
+        let (code, text) = notary_with_env(
+            &[
+                "-s",
+                &srv.url(),
+                "-d",
+                s(&trust),
+                "key",
+                "import",
+                s(&keyfile),
+            ],
+            "notary-side-pass",
+        );
+        assert_eq!(code, 0, "notary key import: {text}");
+        let payload = tmp.path().join(format!("{signer}.txt"));
+        std::fs::write(&payload, format!("release by {signer}\n")).unwrap();
+        let target = format!("v-{signer}");
+        let (code, text) = notary_with_env(
+            &[
+                "-s",
+                &srv.url(),
+                "-d",
+                s(&trust),
+                "add",
+                SIGNER_GUN,
+                &target,
+                s(&payload),
+                "--roles",
+                role,
+            ],
+            "notary-side-pass",
+        );
+        assert_eq!(code, 0, "notary add: {text}");
+        let (code, text) = notary_with_env(
+            &["-s", &srv.url(), "-d", s(&trust), "publish", SIGNER_GUN],
+            "notary-side-pass",
+        );
+        assert_eq!(code, 0, "notary publish as {signer}: {text}");
+        let (code, text) = notary(&[
+            "-s",
+            &srv.url(),
+            "-d",
+            s(&tmp.path().join("reader")),
+            "list",
+            SIGNER_GUN,
+            "--roles",
+            role,
+        ]);
+        assert_eq!(code, 0, "{text}");
+        assert!(
+            text.contains(&target),
+            "notary list --roles {role} does not show {target}:\n{text}"
+        );
+    }
+    // A root key stays offline unless asked for explicitly.
+    let before = snapshot(&dir);
+    let r = fails(
+        2,
+        &[
+            "-C",
+            d,
+            "key",
+            "export-notary",
+            "root",
+            s(&tmp.path().join("root.key")),
+            "--export-passphrase-file",
+            s(&pass),
+        ],
+    );
+    assert!(r.stderr.contains("--allow-root"), "{}", r.stderr);
+    assert!(!tmp.path().join("root.key").exists());
+    // An existing file is never overwritten.
+    fails(
+        2,
+        &[
+            "-C",
+            d,
+            "key",
+            "export-notary",
+            "alice",
+            s(&tmp.path().join("alice.key")),
+            "--export-passphrase-file",
+            s(&pass),
+        ],
+    );
+    assert_unchanged(&dir, &before);
+}
