@@ -7,25 +7,6 @@ use common::*;
 use std::path::Path;
 use std::process::Command;
 
-const GUN: &str = "registry.example.com/ceremony/signers";
-
-fn notary_with_env(args: &[&str], pass: &str) -> (i32, String) {
-    let out = Command::new("notary")
-        .args(args)
-        .env("NOTARY_DELEGATION_PASSPHRASE", pass)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
 #[test]
 fn tuf_delegated_roles_are_accepted_by_python_tuf() {
     if !need_python_tuf() {
