@@ -7,6 +7,8 @@ use common::*;
 use std::path::Path;
 use std::process::Command;
 
+const GUN: &str = "registry.example.com/ceremony/signers";
+
 #[test]
 fn tuf_delegated_roles_are_accepted_by_python_tuf() {
     if !need_python_tuf() {
