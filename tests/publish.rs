@@ -487,3 +487,47 @@ fn docker_signer_key_exported_to_notary_adds_a_release() {
     );
     assert_unchanged(&dir, &before);
 }
+
+#[test]
+fn fetched_server_keys_import_as_a_checked_bundle() {
+    if !need_peer("notary-server", "Debian package notary (notary-server)") {
+        return;
+    }
+    let srv = NotaryServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = tmp.path().join("keys");
+    let r = publish(&srv, None, &["fetch-keys", GUN, s(&keys)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let dir = tmp.path().join("c");
+    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
+    // A changed key file is caught by the manifest before anything is used.
+    let good = std::fs::read(keys.join("snapshot.key")).unwrap();
+    let mut bad = good.clone();
+    let i = bad.len() / 2;
+    bad[i] = if bad[i] == b'A' { b'B' } else { b'A' };
+    std::fs::write(keys.join("snapshot.key"), &bad).unwrap();
+    let before = snapshot(&dir);
+    let r = fails(1, &["-C", s(&dir), "import", s(&keys)]);
+    assert!(
+        r.stderr.contains("snapshot.key: does not match SHA256SUMS"),
+        "{}",
+        r.stderr
+    );
+    assert_unchanged(&dir, &before);
+    std::fs::write(keys.join("snapshot.key"), &good).unwrap();
+    let r = ok(&["-C", s(&dir), "import", s(&keys)]);
+    assert!(
+        r.stdout.contains("server-timestamp") && r.stdout.contains("server-snapshot"),
+        "{}",
+        r.stdout
+    );
+    let list = ok(&["-C", s(&dir), "key", "list"]).stdout;
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("timestamp") && l.contains("ed25519")),
+        "{list}"
+    );
+    // Importing the same bundle again changes nothing.
+    let r = ok(&["-C", s(&dir), "import", s(&keys)]);
+    assert!(r.stdout.contains("already known"), "{}", r.stdout);
+}
