@@ -652,7 +652,7 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
 /// At a terminal, shows what the staged root changes and asks before
 /// signing; `--yes` (or no terminal, as in scripts) skips the question.
 fn confirm_root_sign(cli: &Cli, ws: &Workspace) -> Result<()> {
-    use std::io::{BufRead, IsTerminal, Write};
+    use std::io::IsTerminal;
     if cli.yes || !std::io::stdin().is_terminal() {
         return Ok(());
     }
@@ -667,7 +667,14 @@ fn confirm_root_sign(cli: &Cli, ws: &Workspace) -> Result<()> {
     if let Some(e) = status.expires {
         eprintln!("  expires {}", format_time(e));
     }
-    eprint!("sign it? [y/N] ");
+    ask("sign it?", "not signed: the officer declined")
+}
+
+/// Asks a yes/no question on the terminal; anything but yes refuses with
+/// `declined` (nothing has been changed by then).
+pub(crate) fn ask(question: &str, declined: &str) -> Result<()> {
+    use std::io::{BufRead, Write};
+    eprint!("{question} [y/N] ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()
@@ -677,7 +684,7 @@ fn confirm_root_sign(cli: &Cli, ws: &Workspace) -> Result<()> {
     if matches!(answer.trim(), "y" | "yes" | "Y") {
         Ok(())
     } else {
-        Err(Error::input("not signed: the officer declined").hint("nothing was changed"))
+        Err(Error::input(declined.to_string()).hint("nothing was changed"))
     }
 }
 

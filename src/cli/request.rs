@@ -70,7 +70,7 @@ fn show(r: &Request) -> Result<()> {
 }
 
 fn confirm(cli: &Cli, r: &Request) -> Result<()> {
-    use std::io::{BufRead, IsTerminal, Write};
+    use std::io::IsTerminal;
     eprintln!(
         "about to sign {} version {}; read the words back to the coordinator: {}",
         r.role,
@@ -80,18 +80,10 @@ fn confirm(cli: &Cli, r: &Request) -> Result<()> {
     if cli.yes || !std::io::stdin().is_terminal() {
         return Ok(());
     }
-    eprint!("do the words match what the coordinator reads? sign? [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut a = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut a)
-        .map_err(|e| Error::input(e.to_string()))?;
-    if matches!(a.trim(), "y" | "yes") {
-        Ok(())
-    } else {
-        Err(Error::input("not signed: declined"))
-    }
+    super::ask(
+        "do the words match what the coordinator reads? sign?",
+        "not signed: declined",
+    )
 }
 
 /// Runs a request command.

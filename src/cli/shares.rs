@@ -118,7 +118,7 @@ fn custodians(specs: &[String]) -> Result<Vec<CustodianSpec>> {
 }
 
 fn confirm_destroy(cli: &Cli) -> Result<()> {
-    use std::io::{BufRead, IsTerminal, Write};
+    use std::io::IsTerminal;
     if cli.yes {
         return Ok(());
     }
@@ -128,18 +128,10 @@ fn confirm_destroy(cli: &Cli) -> Result<()> {
         )
         .hint("add --yes to confirm, or run at a terminal"));
     }
-    eprint!("after the split the key will exist only as shares; destroy the key file? [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut a = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut a)
-        .map_err(|e| Error::input(e.to_string()))?;
-    if matches!(a.trim(), "y" | "yes") {
-        Ok(())
-    } else {
-        Err(Error::input("not split: the officer declined"))
-    }
+    super::ask(
+        "after the split the key will exist only as shares; destroy the key file?",
+        "not split: the officer declined",
+    )
 }
 
 /// Runs a share command.
