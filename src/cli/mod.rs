@@ -143,7 +143,7 @@ enum KeyCmd {
         id: String,
         /// The file to write (must not exist).
         out: PathBuf,
-        /// Read the key file's passphrase from FILE (else a prompt).
+        /// Read the key file's passphrase from FILE (else NOTARY_<ROLE>_PASSPHRASE, else a prompt).
         #[arg(long)]
         export_passphrase_file: Option<PathBuf>,
         /// Allow a root key (it belongs offline).
@@ -420,7 +420,8 @@ fn run_key(cli: &Cli, k: &KeyCmd) -> Result<()> {
             export_passphrase_file,
             allow_root,
         } => {
-            let pass = passphrase::export_passphrase(export_passphrase_file.as_deref())?;
+            let role = ws.find_key(id)?.role;
+            let pass = passphrase::export_passphrase(export_passphrase_file.as_deref(), &role)?;
             let rec = ws.export_notary_key(id, out, *allow_root, &pass, &mut cli.passphrases())?;
             if rec.role == "root" {
                 eprintln!(

@@ -87,10 +87,21 @@ fn read_first_line(path: &std::path::Path) -> Result<Passphrase> {
 }
 
 /// The passphrase protecting an exported Notary key file: from `file`, else
-/// typed twice.
-pub fn export_passphrase(file: Option<&std::path::Path>) -> Result<Passphrase> {
+/// the variable notary itself reads for that role (`NOTARY_ROOT_PASSPHRASE`,
+/// `NOTARY_TARGETS_PASSPHRASE`, `NOTARY_SNAPSHOT_PASSPHRASE`,
+/// `NOTARY_DELEGATION_PASSPHRASE`), else typed twice.
+pub fn export_passphrase(file: Option<&std::path::Path>, role: &str) -> Result<Passphrase> {
+    let var = match role {
+        "root" => "NOTARY_ROOT_PASSPHRASE",
+        "targets" => "NOTARY_TARGETS_PASSPHRASE",
+        "snapshot" => "NOTARY_SNAPSHOT_PASSPHRASE",
+        _ => "NOTARY_DELEGATION_PASSPHRASE",
+    };
     match file {
         Some(f) => read_first_line(f),
+        None if std::env::var(var).is_ok_and(|v| !v.is_empty()) => Ok(Passphrase::from(
+            Zeroizing::new(std::env::var(var).unwrap_or_default()).to_string(),
+        )),
         None => {
             let a = CliPassphrases::prompt("Passphrase for the Notary key file: ")?;
             let b = CliPassphrases::prompt("Repeat it: ")?;
