@@ -156,3 +156,53 @@ fn verify_without_a_root_is_unusable_input() {
     let r = fails(2, &["verify", s(&bad)]);
     assert!(r.stderr.contains("duplicate"), "{}", r.stderr);
 }
+
+#[test]
+fn a_notary_delegation_signed_offline_exports_and_imports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = notary_repo(tmp.path());
+    let d = s(&dir);
+    ok(&[
+        "-C",
+        d,
+        "key",
+        "generate",
+        "--role",
+        "targets/releases",
+        "--label",
+        "rel",
+    ]);
+    ok(&[
+        "-C",
+        d,
+        "delegation",
+        "add",
+        "targets/releases",
+        "--key",
+        "rel",
+    ]);
+    ok(&["-C", d, "targets", "sign"]);
+    ok(&["-C", d, "targets", "sign", "--role", "targets/releases"]);
+    ok(&["-C", d, "snapshot", "sign"]);
+    let out = tmp.path().join("out");
+    ok(&["-C", d, "export", s(&out), "--all"]);
+    assert!(out.join("targets/releases.json").exists());
+    assert!(
+        std::fs::read_to_string(out.join("UPLOAD"))
+            .unwrap()
+            .contains("targets/releases.json")
+    );
+    let r = ok(&["verify", s(&out)]);
+    assert!(r.stdout.contains("targets/releases"), "{}", r.stdout);
+    let fresh = tmp.path().join("fresh");
+    ok(&[
+        "init",
+        s(&fresh),
+        "--dialect",
+        "notary",
+        "--gun",
+        "registry.example.com/x/y",
+    ]);
+    let r = ok(&["-C", s(&fresh), "import", s(&out)]);
+    assert!(r.stderr.contains("bundle checked"), "{}", r.stderr);
+}

@@ -89,7 +89,16 @@ impl Workspace {
         let mut upload = Vec::new();
         match self.dialect {
             Dialect::Notary => {
-                for role in ["root.json", "targets.json", "snapshot.json"] {
+                // Root, targets, its delegations (parents first), snapshot.
+                let mut names: Vec<String> = vec!["root.json".into(), "targets.json".into()];
+                names.extend(
+                    self.delegated_roles()?
+                        .into_iter()
+                        .map(|r| format!("{r}.json")),
+                );
+                names.push("snapshot.json".into());
+                for role in &names {
+                    let role = role.as_str();
                     if let Some(b) = files.get(role) {
                         let digest = transfer::sha256_hex(b);
                         if all || previous.files.get(role) != Some(&digest) {
@@ -160,6 +169,10 @@ impl Workspace {
         }
         let mut written = Vec::new();
         for (name, bytes) in chosen.iter().chain(images.iter()) {
+            // Notary delegations are named like targets/releases.json.
+            if let Some(parent) = out.join(name).parent() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
             transfer::write_new(&out.join(name), bytes)?;
             written.push(name.clone());
         }

@@ -94,14 +94,30 @@ pub fn read_bundle(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
         .collect();
     entries.sort();
     let files = if path.join("SHA256SUMS").exists() {
+        // The files SHA256SUMS names (Notary delegations sit in
+        // subfolders), and SHA256SUMS itself.
+        let sums_path = path.join("SHA256SUMS");
+        let sums = std::fs::read(&sums_path).map_err(|e| Error::io(&sums_path, e))?;
         let mut files = Vec::new();
-        for p in entries.iter().filter(|p| p.is_file()) {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
-            files.push((name, std::fs::read(p).map_err(|e| Error::io(p, e))?));
+        for line in String::from_utf8_lossy(&sums)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
+            let (_, name) = line
+                .split_once("  ")
+                .ok_or_else(|| Error::input(format!("SHA256SUMS: bad line {line:?}")))?;
+            if name.contains("..") || name.starts_with('/') {
+                return Err(Error::input(format!(
+                    "SHA256SUMS names {name:?} outside the bundle"
+                )));
+            }
+            let p = path.join(name);
+            files.push((
+                name.to_string(),
+                std::fs::read(&p).map_err(|e| Error::io(&p, e))?,
+            ));
         }
+        files.push(("SHA256SUMS".to_string(), sums));
         files
     } else {
         let images: Vec<&std::path::PathBuf> = entries.iter().filter(|p| is_image(p)).collect();
