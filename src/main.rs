@@ -6,17 +6,23 @@ use clap::Parser;
 fn main() {
     let problems = ceremony::secret::harden_process();
     for p in problems {
-        eprintln!("warning: {p}");
+        ceremony::errln!("warning: {p}");
     }
     let cli = ceremony::cli::Cli::parse();
-    match ceremony::cli::run(cli) {
-        Ok(()) => {}
-        Err(e) => {
-            eprintln!("ceremony: error: {}", e.reason());
-            if let Some(h) = e.hint_text() {
-                eprintln!("hint: {h}");
-            }
-            std::process::exit(e.exit_code());
+    let outcome = ceremony::cli::run(cli);
+    // Output that could not be written (a full disk, not a reader that
+    // went away) is unusable output: say so unless the command failed anyway.
+    let outcome = match (outcome, ceremony::cli::output::stdout_failure()) {
+        (Ok(()), Some(why)) => Err(ceremony::Error::input(format!(
+            "cannot write to standard output: {why}"
+        ))),
+        (o, _) => o,
+    };
+    if let Err(e) = outcome {
+        ceremony::errln!("ceremony: error: {}", e.reason());
+        if let Some(h) = e.hint_text() {
+            ceremony::errln!("hint: {h}");
         }
+        std::process::exit(e.exit_code());
     }
 }

@@ -53,7 +53,7 @@ fn tuf_delegated_roles_are_accepted_by_python_tuf() {
         "--timestamp-key",
         "timestamp",
     ]);
-    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
     ok(&[
         "-C",
         d,

@@ -51,7 +51,7 @@ fn notary_repo(tmp: &Path) -> PathBuf {
         "--timestamp-key",
         "ts",
     ]);
-    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
     ok(&["-C", d, "targets", "sign"]);
     ok(&["-C", d, "snapshot", "sign"]);
     dir
@@ -117,7 +117,7 @@ fn export_after_rotation_needs_a_new_snapshot() {
         "--remove-key",
         "a",
     ]);
-    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
     let before = snapshot(&dir);
     let out = tmp.path().join("out2");
     let r = fails(1, &["-C", d, "export", s(&out)]);

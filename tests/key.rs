@@ -160,7 +160,7 @@ fn notary_root_key_is_a_certificate_and_answers_to_both_ids() {
         "--timestamp-key",
         "timestamp-1",
     ]);
-    ok(&["-C", d, "root", "sign", "--key", &canonical]);
+    ok(&["-C", d, "root", "sign", "--yes", "--key", &canonical]);
     let root: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("root/1.root.json")).unwrap()).unwrap();
     assert_eq!(
@@ -199,7 +199,15 @@ fn wrong_passphrase_is_refused_and_changes_nothing() {
     let before = snapshot(&dir);
     let r = fails(
         2,
-        &["-C", d, "--passphrase-file", s(&wrong), "root", "sign"],
+        &[
+            "-C",
+            d,
+            "--passphrase-file",
+            s(&wrong),
+            "root",
+            "sign",
+            "--yes",
+        ],
     );
     assert!(r.stderr.contains("wrong passphrase"), "{}", r.stderr);
     assert_eq!(
@@ -214,7 +222,15 @@ fn wrong_passphrase_is_refused_and_changes_nothing() {
     // The right one from a file (first line only) works.
     let right = tmp.path().join("right");
     std::fs::write(&right, format!("{PASS}\nsecond line ignored\n")).unwrap();
-    ok(&["-C", d, "--passphrase-file", s(&right), "root", "sign"]);
+    ok(&[
+        "-C",
+        d,
+        "--passphrase-file",
+        s(&right),
+        "root",
+        "sign",
+        "--yes",
+    ]);
 }
 
 #[test]

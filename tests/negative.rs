@@ -175,7 +175,7 @@ fn tuf_staged(tmp: &Path, n: usize, threshold: u64) -> PathBuf {
 /// A TUF ceremony with a complete root v1 (r1..rN, threshold).
 fn tuf_signed(tmp: &Path, n: usize, threshold: u64) -> PathBuf {
     let dir = tuf_staged(tmp, n, threshold);
-    ok(&["-C", s(&dir), "root", "sign"]);
+    ok(&["-C", s(&dir), "root", "sign", "--yes"]);
     assert!(dir.join("root/1.root.json").exists());
     dir
 }
@@ -222,7 +222,7 @@ fn rotation_signed_by(by: &str) -> (tempfile::TempDir, PathBuf, Run) {
         "--remove-key",
         "r1",
     ]);
-    let r = ok(&["-C", &d, "root", "sign", "--key", by]);
+    let r = ok(&["-C", &d, "root", "sign", "--yes", "--key", by]);
     assert!(
         !dir.join("root/2.root.json").exists(),
         "a half-signed rotation joined the history"
@@ -288,7 +288,7 @@ fn rotation_signed_only_by_the_new_keys_is_refused() {
 fn threshold_not_met_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tuf_staged(tmp.path(), 3, 2);
-    let r = ok(&["-C", s(&dir), "root", "sign", "--key", "r1"]);
+    let r = ok(&["-C", s(&dir), "root", "sign", "--yes", "--key", "r1"]);
     assert!(r.stdout.contains("1 of 2 needed"), "{}", r.stdout);
     assert!(!dir.join("root/1.root.json").exists());
     let check = staged_as_history(&dir, 1);
@@ -339,13 +339,13 @@ fn duplicate_signature_is_refused() {
 
     let tmp = tempfile::tempdir().unwrap();
     let dir = tuf_staged(tmp.path(), 3, 2);
-    ok(&["-C", s(&dir), "root", "sign", "--key", "r1"]);
+    ok(&["-C", s(&dir), "root", "sign", "--yes", "--key", "r1"]);
     edit_staged(&dir, |v| {
         let first = v["signatures"][0].clone();
         v["signatures"].as_array_mut().unwrap().push(first);
     });
     let before = snapshot(&dir);
-    let r = fails(1, &["-C", s(&dir), "root", "sign", "--key", "r2"]);
+    let r = fails(1, &["-C", s(&dir), "root", "sign", "--yes", "--key", "r2"]);
     assert!(r.stderr.contains("duplicate signature"), "{}", r.stderr);
     assert_unchanged(&dir, &before);
 }
@@ -378,7 +378,7 @@ fn version_skip_is_refused() {
     ok(&["-C", s(&dir), "root", "rotate"]);
     edit_staged(&dir, |v| v["signed"]["version"] = 3.into());
     let before = snapshot(&dir);
-    let r = fails(1, &["-C", s(&dir), "root", "sign"]);
+    let r = fails(1, &["-C", s(&dir), "root", "sign", "--yes"]);
     assert!(r.stderr.contains("version skip"), "{}", r.stderr);
     assert_unchanged(&dir, &before);
 }
@@ -413,7 +413,7 @@ fn version_gap_is_refused() {
     let dir = tuf_signed(tmp.path(), 1, 1);
     for _ in 0..2 {
         ok(&["-C", s(&dir), "root", "rotate"]);
-        ok(&["-C", s(&dir), "root", "sign"]);
+        ok(&["-C", s(&dir), "root", "sign", "--yes"]);
     }
     std::fs::remove_file(dir.join("root/2.root.json")).unwrap();
     let before = snapshot(&dir);
@@ -501,12 +501,12 @@ fn tampered_signed_body_is_refused() {
 
     let tmp = tempfile::tempdir().unwrap();
     let dir = tuf_staged(tmp.path(), 3, 2);
-    ok(&["-C", s(&dir), "root", "sign", "--key", "r1"]);
+    ok(&["-C", s(&dir), "root", "sign", "--yes", "--key", "r1"]);
     edit_staged(&dir, |v| {
         v["signed"]["roles"]["root"]["threshold"] = 1.into()
     });
     let before = snapshot(&dir);
-    let r = fails(1, &["-C", s(&dir), "root", "sign", "--key", "r2"]);
+    let r = fails(1, &["-C", s(&dir), "root", "sign", "--yes", "--key", "r2"]);
     assert!(
         r.stderr.contains("changed after it was signed"),
         "{}",
@@ -554,7 +554,7 @@ fn wrong_key_id_is_refused() {
         v["signed"]["roles"]["root"]["keyids"] = serde_json::json!([bad]);
     });
     let before = snapshot(&dir);
-    let r = fails(1, &["-C", s(&dir), "root", "sign"]);
+    let r = fails(1, &["-C", s(&dir), "root", "sign", "--yes"]);
     assert!(r.stderr.contains("does not match its key"), "{}", r.stderr);
     assert_unchanged(&dir, &before);
 }

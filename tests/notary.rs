@@ -67,7 +67,7 @@ fn offline_snapshot_repository_and_root_rotation_are_accepted_by_real_notary() {
         "--timestamp-key",
         "timestamp-1",
     ]);
-    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
     ok(&["-C", d, "targets", "sign"]);
     ok(&["-C", d, "snapshot", "sign"]);
     let out1 = tmp.path().join("out1");
@@ -99,7 +99,7 @@ fn offline_snapshot_repository_and_root_rotation_are_accepted_by_real_notary() {
         "--remove-key",
         &a,
     ]);
-    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
     assert!(dir.join("root/2.root.json").exists());
     ok(&["-C", d, "snapshot", "sign"]);
     let out2 = tmp.path().join("out2");
@@ -158,7 +158,7 @@ fn docker_style_server_snapshot_rotation_is_root_json_alone() {
         "--timestamp-key",
         "timestamp-1",
     ]);
-    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
     ok(&["-C", d, "targets", "sign"]);
     // The snapshot key is the server's: nothing to sign here.
     let r = fails(1, &["-C", d, "snapshot", "sign"]);
@@ -186,7 +186,7 @@ fn docker_style_server_snapshot_rotation_is_root_json_alone() {
         "--remove-key",
         &a,
     ]);
-    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
     let out2 = tmp.path().join("out2");
     ok(&["-C", d, "export", s(&out2)]);
     assert_eq!(
@@ -231,7 +231,7 @@ fn server_and_tool_both_refuse_a_rotation_signed_only_by_the_new_key() {
         "--timestamp-key",
         "timestamp-1",
     ]);
-    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
     ok(&["-C", d, "targets", "sign"]);
     let out1 = tmp.path().join("out1");
     ok(&["-C", d, "export", s(&out1)]);
@@ -248,7 +248,7 @@ fn server_and_tool_both_refuse_a_rotation_signed_only_by_the_new_key() {
         "--remove-key",
         &a,
     ]);
-    ok(&["-C", d, "root", "sign", "--key", &b]);
+    ok(&["-C", d, "root", "sign", "--yes", "--key", &b]);
     assert!(
         !dir.join("root/2.root.json").exists(),
         "an incomplete rotation joined the history"
@@ -307,7 +307,7 @@ fn root_key_held_only_as_shares_signs_a_rotation_the_real_client_accepts() {
         "--timestamp-key",
         "timestamp-1",
     ]);
-    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
     ok(&["-C", d, "targets", "sign"]);
     let out1 = tmp.path().join("out1");
     ok(&["-C", d, "export", s(&out1)]);
@@ -393,6 +393,7 @@ fn root_key_held_only_as_shares_signs_a_rotation_the_real_client_accepts() {
         d,
         "root",
         "sign",
+        "--yes",
         "--from-shares",
         s(&s1),
         s(&damaged),

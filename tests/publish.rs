@@ -84,7 +84,7 @@ fn ceremony(tmp: &Path, srv: &NotaryServer, tls: Option<&Path>, server_snapshot:
         "--timestamp-key",
         "ts",
     ]);
-    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
     ok(&["-C", d, "targets", "sign"]);
     dir
 }
@@ -172,7 +172,7 @@ fn fetch_push_rotate_and_status_over_tls() {
         "100d",
         "--allow-short-expiry",
     ]);
-    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
     let out2 = tmp.path().join("out2");
     ok(&["-C", d, "export", s(&out2)]);
     let r = publish(&srv, Some(&ca), &["push", s(&out2)]);
@@ -225,9 +225,9 @@ fn refusals_come_with_the_servers_reason() {
 
     // Version skip: versions 2 and 3 made offline, only 3 published.
     ok(&["-C", s(&dir), "root", "rotate"]);
-    ok(&["-C", s(&dir), "root", "sign"]);
+    ok(&["-C", s(&dir), "root", "sign", "--yes"]);
     ok(&["-C", s(&dir), "root", "rotate"]);
-    ok(&["-C", s(&dir), "root", "sign"]);
+    ok(&["-C", s(&dir), "root", "sign", "--yes"]);
     ok(&["-C", s(&dir), "snapshot", "sign"]);
     let skip = a.join("skip");
     ok(&["-C", s(&dir), "export", s(&skip)]);
@@ -355,7 +355,7 @@ fn docker_signer_key_exported_to_notary_adds_a_release() {
         "--timestamp-key",
         "timestamp",
     ]);
-    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
     ok(&[
         "-C",
         d,

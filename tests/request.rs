@@ -37,6 +37,7 @@ fn sign_in_turn(request: &Path, keys: &[&Path]) -> PathBuf {
         ok(&[
             "request",
             "sign",
+            "--yes",
             s(&current),
             "--key-file",
             s(k),
@@ -167,6 +168,7 @@ fn two_of_three_root_signed_at_three_machines_is_accepted_by_real_notary() {
     ok(&[
         "request",
         "sign",
+        "--yes",
         s(&req2),
         "--key-file",
         s(&k1),
@@ -176,6 +178,7 @@ fn two_of_three_root_signed_at_three_machines_is_accepted_by_real_notary() {
     ok(&[
         "request",
         "sign",
+        "--yes",
         s(&req2),
         "--key-file",
         s(&k2),
@@ -260,7 +263,17 @@ fn merging_a_signature_by_an_unlisted_key_is_refused_and_named() {
     ok(&["-C", s(&dir), "request", "create", s(&req)]);
     // A stranger's key is refused when signing …
     let (_, stranger) = holder(tmp.path(), "stranger");
-    let r = fails(2, &["request", "sign", s(&req), "--key-file", s(&stranger)]);
+    let r = fails(
+        2,
+        &[
+            "request",
+            "sign",
+            "--yes",
+            s(&req),
+            "--key-file",
+            s(&stranger),
+        ],
+    );
     assert!(r.stderr.contains("not one of the keys"), "{}", r.stderr);
     // … and a request carrying its signature is refused when merging.
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&req).unwrap()).unwrap();
@@ -288,6 +301,7 @@ fn merging_a_request_for_another_staged_version_is_refused() {
     ok(&[
         "request",
         "sign",
+        "--yes",
         s(&req),
         "--key-file",
         s(&k1),

@@ -600,7 +600,7 @@ fn no_secret_in_clear_after_split_and_recovery() {
         "--timestamp-key",
         "ts",
     ]);
-    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
     ok(&["-C", d, "targets", "sign"]);
     ok(&["-C", d, "snapshot", "sign"]);
     ok(&["-C", d, "export", s(&tmp.path().join("out"))]);

@@ -73,10 +73,10 @@ fn big_export(tmp: &Path) -> (PathBuf, PathBuf) {
         "--timestamp-key",
         "ts",
     ]);
-    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
     for _ in 0..4 {
         ok(&["-C", d, "root", "rotate"]);
-        ok(&["-C", d, "root", "sign"]);
+        ok(&["-C", d, "root", "sign", "--yes"]);
     }
     ok(&["-C", d, "targets", "sign"]);
     ok(&["-C", d, "snapshot", "sign"]);

@@ -76,10 +76,12 @@ fn chain_made_by_the_tool_is_accepted_by_python_tuf() {
         "--timestamp-key",
         "timestamp-1",
     ]);
-    ok(&["-C", d, "root", "sign"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
     // Planned rotation: a new expiry, same keys, signed by two.
     ok(&["-C", d, "root", "rotate", "--expires", "400d"]);
-    ok(&["-C", d, "root", "sign", "--key", "r1", "--key", "r2"]);
+    ok(&[
+        "-C", d, "root", "sign", "--yes", "--key", "r1", "--key", "r2",
+    ]);
     // r3 is lost: replace it with r4, signed by r1 + r2 (old) and r1 + r2 + r4 (new).
     ok(&[
         "-C", d, "key", "generate", "--role", "root", "--label", "r4",
@@ -101,7 +103,7 @@ fn chain_made_by_the_tool_is_accepted_by_python_tuf() {
         st.stdout
     );
     ok(&[
-        "-C", d, "root", "sign", "--key", "r1", "--key", "r2", "--key", "r4",
+        "-C", d, "root", "sign", "--yes", "--key", "r1", "--key", "r2", "--key", "r4",
     ]);
     ok(&["-C", d, "targets", "sign"]);
     ok(&["-C", d, "snapshot", "sign"]);

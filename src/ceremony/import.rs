@@ -11,6 +11,7 @@ use super::root::SignOutcome;
 use crate::error::{Error, Result};
 use crate::metadata::{Envelope, RoleKind, common};
 use crate::transfer::frames::{self, Frame};
+use crate::transfer::input::{Limit, read_file};
 use crate::transfer::request::Request;
 use crate::transfer::{self, sha256_hex};
 
@@ -78,10 +79,7 @@ pub fn read_bundle(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        return Ok(vec![(
-            name,
-            std::fs::read(path).map_err(|e| Error::io(path, e))?,
-        )]);
+        return Ok(vec![(name, read_file(path, Limit::Metadata)?)]);
     }
     let qr_dir = if path.join("qr").is_dir() && !path.join("SHA256SUMS").exists() {
         path.join("qr")
@@ -97,7 +95,7 @@ pub fn read_bundle(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
         // The files SHA256SUMS names (Notary delegations sit in
         // subfolders), and SHA256SUMS itself.
         let sums_path = path.join("SHA256SUMS");
-        let sums = std::fs::read(&sums_path).map_err(|e| Error::io(&sums_path, e))?;
+        let sums = read_file(&sums_path, Limit::Small)?;
         let mut files = Vec::new();
         for line in String::from_utf8_lossy(&sums)
             .lines()
@@ -112,10 +110,7 @@ pub fn read_bundle(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
                 )));
             }
             let p = path.join(name);
-            files.push((
-                name.to_string(),
-                std::fs::read(&p).map_err(|e| Error::io(&p, e))?,
-            ));
+            files.push((name.to_string(), read_file(&p, Limit::Metadata)?));
         }
         files.push(("SHA256SUMS".to_string(), sums));
         files
@@ -129,7 +124,7 @@ pub fn read_bundle(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
         }
         let mut read = Vec::new();
         for p in images {
-            let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+            let bytes = read_file(p, Limit::Image)?;
             read.push(Frame {
                 source: p
                     .file_name()

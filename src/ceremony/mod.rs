@@ -76,8 +76,10 @@ pub struct Workspace {
 
 const SETTINGS: &str = "ceremony.json";
 
+/// Reads a file of the ceremony directory (a regular file, size-capped:
+/// the directory may have been tampered with).
 fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io(path, e))
+    transfer::input::read_file(path, transfer::input::Limit::Metadata)
 }
 
 impl Workspace {

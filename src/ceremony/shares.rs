@@ -481,7 +481,7 @@ fn open_share(
     passphrases: &mut dyn Passphrases,
 ) -> Opened {
     let res = (|| -> Result<Share> {
-        let bytes = read(file)?;
+        let bytes = transfer::input::read_file(file, transfer::input::Limit::Small)?;
         let text = if bytes.starts_with(b"-----BEGIN CEREMONY SHARE-----") {
             // Already decrypted, e.g. by `age -d`.
             zeroize::Zeroizing::new(bytes)

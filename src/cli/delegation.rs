@@ -67,19 +67,19 @@ pub fn run(cli: &Cli, cmd: &DelegationCmd) -> Result<()> {
                 path_hash_prefixes: path_hash_prefixes.clone(),
                 terminating: *terminating,
             })?;
-            eprintln!("delegation {name} staged");
+            crate::errln!("delegation {name} staged");
         }
         DelegationCmd::AddSigner { name, key } => {
             ws.delegation_add_signer(name, key)?;
-            eprintln!("signer {name} staged in its own role and in targets/releases");
+            crate::errln!("signer {name} staged in its own role and in targets/releases");
         }
         DelegationCmd::Remove { name } => {
             ws.delegation_remove(name)?;
-            eprintln!("delegation {name} removed (staged)");
+            crate::errln!("delegation {name} removed (staged)");
         }
         DelegationCmd::List => {
             for d in ws.delegation_list()? {
-                println!(
+                crate::outln!(
                     "{}  threshold {}  keys [{}]  paths [{}]",
                     d.name,
                     d.threshold,

@@ -3,7 +3,9 @@
 //! logic lives here.
 
 mod delegation;
+pub mod output;
 mod passphrase;
+pub mod prompt;
 mod request;
 mod shares;
 mod verify;
@@ -246,7 +248,7 @@ pub(crate) fn now() -> OffsetDateTime {
 }
 
 pub(crate) fn hint(text: &str) {
-    eprintln!("hint: {text}");
+    crate::errln!("hint: {text}");
 }
 
 impl Cli {
@@ -268,7 +270,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Init { dir, dialect, gun } => {
             let d = Dialect::parse(dialect)?;
             Workspace::init(dir, d, gun.as_deref())?;
-            eprintln!("created {} ceremony in {}", d, dir.display());
+            crate::errln!("created {} ceremony in {}", d, dir.display());
             hint(&format!(
                 "generate root keys: ceremony -C {} key generate --role root",
                 dir.display()
@@ -297,17 +299,17 @@ pub fn run(cli: Cli) -> Result<()> {
             if kind == Some(QrKind::Terminal) {
                 show_frames(cli.yes, &o.frames)?;
             } else if !o.frames.is_empty() {
-                eprintln!(
+                crate::errln!(
                     "{} QR frames under {}/qr/ (any order; one may be lost)",
                     o.frames.len(),
                     out.display()
                 );
             }
             for f in &o.written {
-                println!("{}", out.join(f).display());
+                crate::outln!("{}", out.join(f).display());
             }
             if !o.upload.is_empty() {
-                eprintln!(
+                crate::errln!(
                     "upload to the Notary server, in one POST: {}",
                     o.upload.join(", ")
                 );
@@ -321,29 +323,29 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import { path } => {
             let ws = cli.workspace()?;
             let o = ws.import(path, now())?;
-            eprintln!(
+            crate::errln!(
                 "bundle checked: {} file(s); readback words {}",
                 o.files.len(),
                 o.words
             );
             for k in &o.keys {
-                println!("key {k}");
+                crate::outln!("key {k}");
             }
             if let Some(m) = &o.merged {
                 show_tally(&ws, &m.tally)?;
                 if m.completed {
-                    eprintln!(
+                    crate::errln!(
                         "root version {} is complete and added to the history",
                         m.tally.version
                     );
                 }
             }
             if o.staged_targets {
-                eprintln!("targets.json from the bundle is staged");
+                crate::errln!("targets.json from the bundle is staged");
                 hint("check it with `ceremony delegation list`, then `ceremony targets sign`");
             }
             if !o.ignored.is_empty() {
-                eprintln!("not taken in: {}", o.ignored.join(", "));
+                crate::errln!("not taken in: {}", o.ignored.join(", "));
             }
             Ok(())
         }
@@ -376,29 +378,34 @@ fn run_key(cli: &Cli, k: &KeyCmd) -> Result<()> {
                 t,
                 &mut cli.passphrases(),
             )?;
-            eprintln!(
+            crate::errln!(
                 "generated {} key {} ({}), private key stored age-encrypted",
-                rec.role, rec.label, rec.algorithm
+                rec.role,
+                rec.label,
+                rec.algorithm
             );
             if let Some(c) = &rec.canonical_id {
-                eprintln!(
+                crate::errln!(
                     "certificate CN={}; Notary key file ID (canonical) {c}",
                     ws.gun().unwrap_or("")
                 );
             }
-            println!("{}", rec.id);
+            crate::outln!("{}", rec.id);
             Ok(())
         }
         KeyCmd::Import { role, label, file } => {
-            let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+            let bytes =
+                crate::transfer::input::read_file(file, crate::transfer::input::Limit::Small)?;
             let rec = ws
                 .import_key(role, &bytes, label.as_deref(), now())
                 .map_err(|e| e.context(file.display()))?;
-            eprintln!(
+            crate::errln!(
                 "imported {} key {} ({}), public key only",
-                rec.role, rec.label, rec.algorithm
+                rec.role,
+                rec.label,
+                rec.algorithm
             );
-            println!("{}", rec.id);
+            crate::outln!("{}", rec.id);
             Ok(())
         }
         KeyCmd::ExportPublic { id, out } => {
@@ -406,7 +413,7 @@ fn run_key(cli: &Cli, k: &KeyCmd) -> Result<()> {
             let mut text = serde_json::to_vec(&rec.key).map_err(|e| Error::input(e.to_string()))?;
             text.push(b'\n');
             crate::transfer::write_new(out, &text)?;
-            eprintln!("wrote the public key of {}", rec.display());
+            crate::errln!("wrote the public key of {}", rec.display());
             hint(&format!(
                 "on the coordinating machine: ceremony key import --role {} {}",
                 rec.role,
@@ -424,12 +431,12 @@ fn run_key(cli: &Cli, k: &KeyCmd) -> Result<()> {
             let pass = passphrase::export_passphrase(export_passphrase_file.as_deref(), &role)?;
             let rec = ws.export_notary_key(id, out, *allow_root, &pass, &mut cli.passphrases())?;
             if rec.role == "root" {
-                eprintln!(
+                crate::errln!(
                     "warning: a root key now exists outside the offline ceremony: guard or destroy {}",
                     out.display()
                 );
             }
-            eprintln!(
+            crate::errln!(
                 "wrote {} key {} as a Notary key file",
                 rec.role,
                 rec.display()
@@ -441,12 +448,15 @@ fn run_key(cli: &Cli, k: &KeyCmd) -> Result<()> {
             Ok(())
         }
         KeyCmd::List => {
-            println!(
+            crate::outln!(
                 "{:<18} {:<16} {:<11} {:<64} PRIVATE",
-                "ROLE", "LABEL", "ALGORITHM", "KEY ID"
+                "ROLE",
+                "LABEL",
+                "ALGORITHM",
+                "KEY ID"
             );
             for r in ws.keys()? {
-                println!(
+                crate::outln!(
                     "{:<18} {:<16} {:<11} {:<64} {}",
                     r.role,
                     r.label,
@@ -466,10 +476,10 @@ fn show_frames(yes: bool, frames: &[String]) -> Result<()> {
     use std::io::{BufRead, IsTerminal};
     let interactive = !yes && std::io::stdin().is_terminal();
     for (i, f) in frames.iter().enumerate() {
-        println!("frame {} of {}", i + 1, frames.len());
-        print!("{}", crate::transfer::qr::text(f.as_bytes())?);
+        crate::outln!("frame {} of {}", i + 1, frames.len());
+        crate::out!("{}", crate::transfer::qr::text(f.as_bytes())?);
         if interactive && i + 1 < frames.len() {
-            eprint!("Enter for the next frame ");
+            crate::errout!("Enter for the next frame ");
             let mut s = String::new();
             std::io::stdin()
                 .lock()
@@ -502,12 +512,12 @@ pub(crate) fn show_tally(ws: &Workspace, t: &RootTally) -> Result<()> {
         ))
     };
     if let Some((v, old)) = &t.old {
-        println!(
+        crate::outln!(
             "{}",
             line(format!("previous root (version {v}) threshold"), old)?
         );
     }
-    println!(
+    crate::outln!(
         "{}",
         line(
             format!("new root (version {}) threshold", t.version),
@@ -539,9 +549,9 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
                 allow_short_expiry: *allow_short_expiry,
             };
             let env = ws.root_init(&plan, now())?;
-            eprintln!("staged root version 1");
+            crate::errln!("staged root version 1");
             for w in ws.root_warnings(&env)? {
-                eprintln!("warning: {w}");
+                crate::errln!("warning: {w}");
             }
             hint("check it with `ceremony root status`, then sign with `ceremony root sign`");
             Ok(())
@@ -567,12 +577,12 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
                 allow_short_expiry: *allow_short_expiry,
             };
             let env = ws.root_rotate(&plan, now())?;
-            eprintln!("staged root version {}", env.version().unwrap_or(0));
+            crate::errln!("staged root version {}", env.version().unwrap_or(0));
             for c in ws.root_status(now())?.changes {
-                eprintln!("  {c}");
+                crate::errln!("  {c}");
             }
             for w in ws.root_warnings(&env)? {
-                eprintln!("warning: {w}");
+                crate::errln!("warning: {w}");
             }
             hint(
                 "it needs the previous root's threshold and its own: `ceremony root sign`, then `ceremony root status`",
@@ -587,10 +597,10 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
             confirm_root_sign(cli, &ws)?;
             let recovered = shares::recover(cli, from_shares, access)?;
             let o = ws.root_sign(keys, &recovered, &mut cli.passphrases(), now())?;
-            eprintln!("signed by {}", o.signed_by.join(", "));
+            crate::errln!("signed by {}", o.signed_by.join(", "));
             show_tally(&ws, &o.tally)?;
             if o.completed {
-                eprintln!(
+                crate::errln!(
                     "root version {} is complete and added to the history",
                     o.tally.version
                 );
@@ -611,18 +621,18 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
         RootCmd::Status => {
             let s = ws.root_status(now())?;
             match s.current {
-                Some(v) => println!("current root: version {v}"),
-                None => println!("current root: none yet"),
+                Some(v) => crate::outln!("current root: version {v}"),
+                None => crate::outln!("current root: none yet"),
             }
             match &s.staged {
                 None => {
-                    println!("staged: nothing");
+                    crate::outln!("staged: nothing");
                     if let Some(e) = s.expires {
-                        println!("expires: {}", format_time(e));
+                        crate::outln!("expires: {}", format_time(e));
                     }
                 }
                 Some(t) => {
-                    println!(
+                    crate::outln!(
                         "staged: version {}{}",
                         t.version,
                         if t.complete() {
@@ -632,10 +642,10 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
                         }
                     );
                     for c in &s.changes {
-                        println!("  {c}");
+                        crate::outln!("  {c}");
                     }
                     if let Some(e) = s.expires {
-                        println!("expires: {}", format_time(e));
+                        crate::outln!("expires: {}", format_time(e));
                     }
                     show_tally(&ws, t)?;
                 }
@@ -644,49 +654,34 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
         }
         RootCmd::Discard => {
             let kept = ws.root_discard(now())?;
-            eprintln!("the staged root was put aside as {kept}");
+            crate::errln!("the staged root was put aside as {kept}");
             Ok(())
         }
     }
 }
 
-/// At a terminal, shows what the staged root changes and asks before
-/// signing; `--yes` (or no terminal, as in scripts) skips the question.
+/// Shows what the staged root changes and asks before signing (or takes
+/// `--yes`); no terminal and no `--yes` refuses.
 fn confirm_root_sign(cli: &Cli, ws: &Workspace) -> Result<()> {
-    use std::io::IsTerminal;
-    if cli.yes || !std::io::stdin().is_terminal() {
-        return Ok(());
-    }
     let status = ws.root_status(now())?;
     let Some(t) = &status.staged else {
+        // Nothing staged: `root sign` itself says so.
         return Ok(());
     };
-    eprintln!("root version {} to sign:", t.version);
+    crate::errln!("root version {} to sign:", t.version);
     for c in &status.changes {
-        eprintln!("  {c}");
+        crate::errln!("  {c}");
     }
     if let Some(e) = status.expires {
-        eprintln!("  expires {}", format_time(e));
+        crate::errln!("  expires {}", format_time(e));
     }
-    ask("sign it?", "not signed: the officer declined")
-}
-
-/// Asks a yes/no question on the terminal; anything but yes refuses with
-/// `declined` (nothing has been changed by then).
-pub(crate) fn ask(question: &str, declined: &str) -> Result<()> {
-    use std::io::{BufRead, Write};
-    eprint!("{question} [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Error::input(format!("cannot read the answer: {e}")))?;
-    if matches!(answer.trim(), "y" | "yes" | "Y") {
-        Ok(())
-    } else {
-        Err(Error::input(declined.to_string()).hint("nothing was changed"))
-    }
+    prompt::confirm(
+        cli.yes,
+        &format!("signing root version {}", t.version),
+        "sign it?",
+        "not signed: the officer declined",
+    )?;
+    Ok(())
 }
 
 fn run_role(cli: &Cli, role: &str, a: &RoleSignArgs) -> Result<()> {
@@ -700,12 +695,12 @@ fn run_role(cli: &Cli, role: &str, a: &RoleSignArgs) -> Result<()> {
         "snapshot" => ws.snapshot_sign(&a.keys, a.expires.as_deref(), &mut p, t)?,
         _ => ws.timestamp_sign(&a.keys, a.expires.as_deref(), &mut p, t)?,
     };
-    eprintln!(
+    crate::errln!(
         "signed {} version {} with {}",
         out.role,
         out.version,
         out.signed_by.join(", ")
     );
-    println!("{}", out.file);
+    crate::outln!("{}", out.file);
     Ok(())
 }

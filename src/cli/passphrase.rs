@@ -73,7 +73,10 @@ impl CliPassphrases {
 
 /// The first line of a passphrase file, without its line ending.
 fn read_first_line(path: &std::path::Path) -> Result<Passphrase> {
-    let raw = Zeroizing::new(std::fs::read(path).map_err(|e| Error::io(path, e))?);
+    let raw = Zeroizing::new(crate::transfer::input::read_file(
+        path,
+        crate::transfer::input::Limit::Passphrase,
+    )?);
     let text =
         std::str::from_utf8(&raw).map_err(|_| Error::input("passphrase file is not UTF-8"))?;
     let line = text.split('\n').next().unwrap_or("").trim_end_matches('\r');

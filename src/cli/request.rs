@@ -9,6 +9,7 @@ use crate::ceremony::shares::recover_standalone;
 use crate::error::{Error, Result};
 use crate::key::private::PrivateKey;
 use crate::share::seal;
+use crate::transfer::input::{Limit, read_file};
 use crate::transfer::request::Request;
 use crate::transfer::{self, sha256_hex};
 
@@ -50,16 +51,16 @@ pub enum RequestCmd {
 }
 
 fn read_request(p: &Path) -> Result<Request> {
-    let b = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+    let b = read_file(p, Limit::Request)?;
     Request::parse(&b).map_err(|e| e.context(p.display()))
 }
 
 fn show(r: &Request) -> Result<()> {
-    println!("{} version {} ({})", r.role, r.version, r.dialect);
-    println!("digest: {}", r.digest);
-    println!("words:  {}", r.words());
+    crate::outln!("{} version {} ({})", r.role, r.version, r.dialect);
+    crate::outln!("digest: {}", r.digest);
+    crate::outln!("words:  {}", r.words());
     for (name, t) in r.tallies()? {
-        println!(
+        crate::outln!(
             "{name}: {} of {} needed{}",
             t.valid.len(),
             t.threshold,
@@ -70,20 +71,19 @@ fn show(r: &Request) -> Result<()> {
 }
 
 fn confirm(cli: &Cli, r: &Request) -> Result<()> {
-    use std::io::IsTerminal;
-    eprintln!(
+    crate::errln!(
         "about to sign {} version {}; read the words back to the coordinator: {}",
         r.role,
         r.version,
         r.words()
     );
-    if cli.yes || !std::io::stdin().is_terminal() {
-        return Ok(());
-    }
-    super::ask(
+    super::prompt::confirm(
+        cli.yes,
+        "signing the request",
         "do the words match what the coordinator reads? sign?",
         "not signed: declined",
-    )
+    )?;
+    Ok(())
 }
 
 /// Runs a request command.
@@ -118,7 +118,7 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
             let mut r = read_request(request)?;
             let key = match (key_file, from_shares.is_empty()) {
                 (Some(f), _) => {
-                    let bytes = std::fs::read(f).map_err(|e| Error::io(f, e))?;
+                    let bytes = read_file(f, Limit::Small)?;
                     let pass = cli.passphrases().for_file(f)?;
                     PrivateKey::decrypt(&bytes, &pass).map_err(|e| e.context(f.display()))?
                 }
@@ -129,7 +129,7 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
                         .with_custodian_files(&access.custodian_passphrase_files)?;
                     let (k, verdicts) = recover_standalone(from_shares, &ids, &mut p)?;
                     for v in verdicts.iter().filter(|v| v.problem.is_some()) {
-                        eprintln!(
+                        crate::errln!(
                             "  BAD {}: {}",
                             v.file.display(),
                             v.problem.clone().unwrap_or_default()
@@ -153,9 +153,9 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
                 request.with_file_name(format!("{stem}.signed.json"))
             });
             transfer::write_new(&out, &r.to_bytes())?;
-            eprintln!("signed as key {}", &id[..12.min(id.len())]);
+            crate::errln!("signed as key {}", &id[..12.min(id.len())]);
             show(&r)?;
-            println!("{}", out.display());
+            crate::outln!("{}", out.display());
             Ok(())
         }
         RequestCmd::Merge { requests } => {
@@ -184,7 +184,7 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
                 }
             }
             let o = ws.merge_root_signatures(&sigs, now())?;
-            eprintln!(
+            crate::errln!(
                 "merged signatures by {}",
                 if o.signed_by.is_empty() {
                     "nobody new".to_string()
@@ -194,7 +194,7 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
             );
             show_tally(&ws, &o.tally)?;
             if o.completed {
-                eprintln!(
+                crate::errln!(
                     "root version {} is complete and added to the history",
                     o.tally.version
                 );

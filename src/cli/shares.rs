@@ -84,8 +84,8 @@ fn print_verdicts(v: &[ShareVerdict]) {
     for x in v {
         let who = x.custodian.as_deref().unwrap_or("?");
         match &x.problem {
-            None => eprintln!("  good  {} ({who})", x.file.display()),
-            Some(p) => eprintln!("  BAD   {} ({who}): {p}", x.file.display()),
+            None => crate::errln!("  good  {} ({who})", x.file.display()),
+            Some(p) => crate::errln!("  BAD   {} ({who}): {p}", x.file.display()),
         }
     }
 }
@@ -106,7 +106,7 @@ pub fn recover(
         .with_custodian_files(&access.custodian_passphrase_files)?;
     let (rec, key, verdicts) = ws.shares_recover(files, &ids, &mut p)?;
     print_verdicts(&verdicts);
-    eprintln!(
+    crate::errln!(
         "recovered key {} from shares (held in memory only)",
         rec.display()
     );
@@ -118,20 +118,13 @@ fn custodians(specs: &[String]) -> Result<Vec<CustodianSpec>> {
 }
 
 fn confirm_destroy(cli: &Cli) -> Result<()> {
-    use std::io::IsTerminal;
-    if cli.yes {
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(Error::input(
-            "--only-shares destroys the encrypted key file and needs confirmation",
-        )
-        .hint("add --yes to confirm, or run at a terminal"));
-    }
-    super::ask(
+    super::prompt::confirm(
+        cli.yes,
+        "--only-shares (destroying the encrypted key file after the split)",
         "after the split the key will exist only as shares; destroy the key file?",
         "not split: the officer declined",
-    )
+    )?;
+    Ok(())
 }
 
 /// Runs a share command.
@@ -159,7 +152,7 @@ pub fn run(cli: &Cli, cmd: &SharesCmd) -> Result<()> {
                 .passphrases()
                 .with_custodian_files(&access.custodian_passphrase_files)?;
             let o = ws.shares_split(&req, None, &mut p, now())?;
-            eprintln!(
+            crate::errln!(
                 "split {} into {}-of-{} shares (set {}); checked {} subsets recover it and M-1 shares do not",
                 o.manifest.key_label,
                 o.manifest.threshold,
@@ -168,11 +161,11 @@ pub fn run(cli: &Cli, cmd: &SharesCmd) -> Result<()> {
                 o.subsets_checked
             );
             if o.only_shares {
-                eprintln!(
+                crate::errln!(
                     "the encrypted key file is destroyed: the key now exists only as these shares"
                 );
             }
-            println!("{}", o.folder.display());
+            crate::outln!("{}", o.folder.display());
             hint(
                 "hand each custodian their .share.age and .sheet.txt; each checks it with `ceremony shares verify FILE`",
             );
@@ -189,12 +182,12 @@ pub fn run(cli: &Cli, cmd: &SharesCmd) -> Result<()> {
                 .iter()
                 .find(|c| Some(&c.name) == v.custodian.as_ref())
             {
-                eprintln!(
+                crate::errln!(
                     "readback (compare with your sheet): {}",
                     crate::ceremony::shares::readback(&c.commitment)
                 );
             }
-            println!(
+            crate::outln!(
                 "good: share {} of {} ({} needed) of key {} in set {}, custodian {}",
                 m.custodians
                     .iter()
@@ -220,19 +213,19 @@ pub fn run(cli: &Cli, cmd: &SharesCmd) -> Result<()> {
                 .with_custodian_files(&access.custodian_passphrase_files)?;
             let (rec, key, verdicts) = ws.shares_recover(shares, &ids, &mut p)?;
             print_verdicts(&verdicts);
-            eprintln!(
+            crate::errln!(
                 "recovered key {}; its public key matches its key ID",
                 rec.display()
             );
             if *store {
                 ws.store_recovered(&rec, &key, &mut p)?;
-                eprintln!("stored age-encrypted in the ceremony");
+                crate::errln!("stored age-encrypted in the ceremony");
             } else {
                 hint(
                     "sign with it directly: `ceremony root sign --from-shares SHARE…`, or keep it with --store",
                 );
             }
-            println!("{}", rec.id);
+            crate::outln!("{}", rec.id);
             Ok(())
         }
         SharesCmd::Reissue {
@@ -265,11 +258,14 @@ pub fn run(cli: &Cli, cmd: &SharesCmd) -> Result<()> {
                 .passphrases()
                 .with_custodian_files(&access.custodian_passphrase_files)?;
             let o = ws.shares_split(&req, key.as_ref(), &mut p, now())?;
-            eprintln!(
+            crate::errln!(
                 "set {} replaces set {} ({}-of-{}); the old set is marked superseded",
-                o.manifest.set_id, set, o.manifest.threshold, o.manifest.total
+                o.manifest.set_id,
+                set,
+                o.manifest.threshold,
+                o.manifest.total
             );
-            println!("{}", o.folder.display());
+            crate::outln!("{}", o.folder.display());
             Ok(())
         }
         SharesCmd::List => {
@@ -286,7 +282,7 @@ pub fn run(cli: &Cli, cmd: &SharesCmd) -> Result<()> {
                 let (m, _) = ws.load_manifest(&s)?;
                 let superseded = dir.join(&s).join("SUPERSEDED").exists();
                 let names: Vec<&str> = m.custodians.iter().map(|c| c.name.as_str()).collect();
-                println!(
+                crate::outln!(
                     "{s}  key {}  {}-of-{}  {}{}",
                     m.key_label,
                     m.threshold,

@@ -10,6 +10,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::error::{Error, Result};
 use crate::metadata::{Dialect, Envelope};
 use crate::signature::verify::{Options, verify_files};
+use crate::transfer::input::{Limit, read_file};
 
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
@@ -43,10 +44,7 @@ fn read_dir(
         if p.is_dir() && depth > 0 {
             read_dir(&p, &format!("{prefix}{name}/"), depth - 1, out)?;
         } else if name.ends_with(".json") && p.is_file() {
-            out.insert(
-                format!("{prefix}{name}"),
-                std::fs::read(&p).map_err(|e| Error::io(&p, e))?,
-            );
+            out.insert(format!("{prefix}{name}"), read_file(&p, Limit::Metadata)?);
         }
     }
     Ok(())
@@ -82,14 +80,14 @@ pub fn run(a: &VerifyArgs) -> Result<()> {
     };
     let dialect = a.dialect.as_deref().map(Dialect::parse).transpose()?;
     let trusted_root = match &a.trusted_root {
-        Some(p) => Some(std::fs::read(p).map_err(|e| Error::io(p, e))?),
+        Some(p) => Some(read_file(p, Limit::Metadata)?),
         None => None,
     };
     let mut files = BTreeMap::new();
     if a.path.is_dir() {
         read_dir(&a.path, "", 2, &mut files)?;
     } else {
-        let bytes = std::fs::read(&a.path).map_err(|e| Error::io(&a.path, e))?;
+        let bytes = read_file(&a.path, Limit::Metadata)?;
         files.insert(lone_file_name(&a.path, &bytes)?, bytes);
     }
     if files.is_empty() {
@@ -107,7 +105,7 @@ pub fn run(a: &VerifyArgs) -> Result<()> {
     };
     let report = verify_files(&files, &opts)?;
     for f in &report.files {
-        println!(
+        crate::outln!(
             "{:<5} {:<24} {}",
             if f.ok { "ok" } else { "FAIL" },
             f.name,
@@ -115,10 +113,10 @@ pub fn run(a: &VerifyArgs) -> Result<()> {
         );
     }
     for n in &report.notes {
-        eprintln!("note: {n}");
+        crate::errln!("note: {n}");
     }
     if report.trusted() {
-        eprintln!(
+        crate::errln!(
             "trusted ({} metadata{})",
             report.dialect,
             report

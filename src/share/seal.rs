@@ -71,8 +71,11 @@ pub fn needs_passphrase(file: &[u8]) -> Result<bool> {
 pub fn load_identities(paths: &[std::path::PathBuf]) -> Result<Vec<Box<dyn age::Identity>>> {
     let mut out: Vec<Box<dyn age::Identity>> = Vec::new();
     for p in paths {
-        let f = age::IdentityFile::from_file(p.to_string_lossy().to_string())
-            .map_err(|e| Error::io(p, e))?;
+        let bytes = zeroize::Zeroizing::new(crate::transfer::input::read_file(
+            p,
+            crate::transfer::input::Limit::Small,
+        )?);
+        let f = age::IdentityFile::from_buffer(bytes.as_slice()).map_err(|e| Error::io(p, e))?;
         let ids = f
             .into_identities()
             .map_err(|e| Error::input(format!("{}: not an age identity file: {e}", p.display())))?;

@@ -2,6 +2,7 @@
 //! SHA-256 manifest of an export, QR images, and digests as words.
 
 pub mod frames;
+pub mod input;
 pub mod qr;
 pub mod request;
 pub mod words;

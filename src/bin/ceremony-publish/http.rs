@@ -29,7 +29,8 @@ impl Server {
     pub fn new(url: &str, tls_ca: Option<&Path>) -> Result<Server> {
         let mut tls = TlsConfig::builder();
         if let Some(ca) = tls_ca {
-            let pem = std::fs::read(ca).map_err(|e| Error::io(ca, e))?;
+            let pem =
+                ceremony::transfer::input::read_file(ca, ceremony::transfer::input::Limit::Small)?;
             let cert = Certificate::from_pem(&pem).map_err(|e| {
                 Error::input(format!("{}: not a PEM certificate: {e}", ca.display()))
             })?;

@@ -131,7 +131,8 @@ fn read_bundle(dir: &Path) -> Result<Bundle> {
             )));
         }
         let p = dir.join(name);
-        let bytes = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
+        let bytes =
+            ceremony::transfer::input::read_file(&p, ceremony::transfer::input::Limit::Metadata)?;
         if sha256_hex(&bytes) != hash {
             return Err(Error::verification(format!(
                 "{name}: does not match SHA256SUMS (damaged or changed on the way)"
