@@ -4,6 +4,15 @@
 use clap::Parser;
 
 fn main() {
+    // The QR decoder runs on a thread of its own and may panic on a crafted
+    // image; that frame is reported as unreadable, so its panic stays quiet.
+    // Any other panic is a bug and is shown as Rust shows it.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some(ceremony::transfer::frames::DECODER_THREAD) {
+            default_hook(info);
+        }
+    }));
     let problems = ceremony::secret::harden_process();
     for p in problems {
         ceremony::errln!("warning: {p}");

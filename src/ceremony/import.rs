@@ -11,7 +11,9 @@ use super::root::SignOutcome;
 use crate::error::{Error, Result};
 use crate::metadata::{Envelope, RoleKind, common};
 use crate::transfer::frames::{self, Frame};
-use crate::transfer::input::{Limit, read_file};
+use crate::transfer::input::{
+    FOLDER_BYTES, FOLDER_ENTRIES, FOLDER_FILES, Limit, check_relative_name, read_file, read_file_in,
+};
 use crate::transfer::request::Request;
 use crate::transfer::{self, sha256_hex};
 
@@ -41,34 +43,168 @@ fn is_image(p: &Path) -> bool {
     })
 }
 
-/// Checks files against their SHA256SUMS (which must cover every file).
+/// Checks files against their SHA256SUMS (which must cover every file,
+/// each name once).
 fn check_manifest(files: &[(String, Vec<u8>)]) -> Result<()> {
+    for (i, (name, _)) in files.iter().enumerate() {
+        if files[..i].iter().any(|(n, _)| n == name) {
+            return Err(Error::verification(format!(
+                "the bundle holds {name:?} twice"
+            )));
+        }
+    }
     let sums = files
         .iter()
-        .find(|(n, _)| n == "SHA256SUMS")
-        .map(|(_, b)| String::from_utf8_lossy(b).to_string())
+        .find(|(n, _)| n == SUMS)
+        .map(|(_, b)| b.as_slice())
         .ok_or_else(|| Error::input("the bundle has no SHA256SUMS"))?;
-    let mut covered = 0;
-    for line in sums.lines().filter(|l| !l.trim().is_empty()) {
-        let (hash, name) = line
-            .split_once("  ")
-            .ok_or_else(|| Error::input(format!("SHA256SUMS: bad line {line:?}")))?;
+    let listed = parse_sums(sums)?;
+    for (hash, name) in &listed {
         let (_, bytes) = files.iter().find(|(n, _)| n == name).ok_or_else(|| {
             Error::verification(format!("{name}: listed in SHA256SUMS but missing"))
         })?;
-        if sha256_hex(bytes) != hash {
+        if sha256_hex(bytes) != *hash {
             return Err(Error::verification(format!(
                 "{name}: does not match SHA256SUMS (damaged or changed on the way)"
             )));
         }
-        covered += 1;
     }
-    if covered + 1 != files.len() {
+    if listed.len() + 1 != files.len() {
         return Err(Error::verification(
             "the bundle holds files SHA256SUMS does not cover",
         ));
     }
     Ok(())
+}
+
+const SUMS: &str = "SHA256SUMS";
+
+/// The lines of a SHA256SUMS: a SHA-256 in lower-case hex, two spaces, a
+/// name inside the bundle; each name once, SHA256SUMS itself never, at
+/// most [`FOLDER_FILES`] lines.
+fn parse_sums(sums: &[u8]) -> Result<Vec<(String, String)>> {
+    let text =
+        std::str::from_utf8(sums).map_err(|_| Error::input("SHA256SUMS is not UTF-8 text"))?;
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let shown: String = line.chars().take(100).collect();
+        let (hash, name) = line
+            .split_once("  ")
+            .ok_or_else(|| Error::input(format!("SHA256SUMS: bad line {shown:?}")))?;
+        if hash.len() != 64 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(Error::input(format!("SHA256SUMS: bad line {shown:?}")));
+        }
+        check_relative_name(name).map_err(|e| e.context("SHA256SUMS"))?;
+        if name == SUMS || out.iter().any(|(_, n)| n == name) {
+            return Err(Error::input(format!(
+                "SHA256SUMS lists {name:?} twice or lists itself"
+            )));
+        }
+        if out.len() >= FOLDER_FILES {
+            return Err(Error::input(format!(
+                "SHA256SUMS lists more than the {FOLDER_FILES} files a bundle may hold"
+            )));
+        }
+        out.push((hash.to_string(), name.to_string()));
+    }
+    Ok(out)
+}
+
+/// Whether `name` is in `dir`, as an entry of its own (a link counts: it
+/// is refused when read).
+fn has_entry(dir: &Path, name: &str) -> bool {
+    std::fs::symlink_metadata(dir.join(name)).is_ok()
+}
+
+/// The files SHA256SUMS names (Notary delegations sit in subfolders) and
+/// SHA256SUMS itself, each a regular file inside the bundle, together at
+/// most [`FOLDER_BYTES`].
+fn read_listed(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    let sums = read_file_in(dir, SUMS, Limit::Small)?;
+    let mut total = sums.len() as u64;
+    let mut files = Vec::new();
+    for (_, name) in parse_sums(&sums)? {
+        let bytes = read_file_in(dir, &name, Limit::Metadata)?;
+        total += bytes.len() as u64;
+        if total > FOLDER_BYTES {
+            return Err(too_much(dir));
+        }
+        files.push((name, bytes));
+    }
+    files.push((SUMS.to_string(), sums));
+    Ok(files)
+}
+
+fn too_much(dir: &Path) -> Error {
+    Error::input(format!(
+        "{} holds more than the {FOLDER_BYTES} bytes a bundle may carry",
+        dir.display()
+    ))
+    .hint("check that this is the bundle you meant")
+}
+
+/// Reads a folder of QR frame images: at most [`frames::MAX_FRAMES`]
+/// regular files, each checked for size before it is decoded, all read
+/// within [`frames::images_deadline`].
+fn read_frames(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut names = Vec::new();
+    for (seen, entry) in std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .enumerate()
+    {
+        if seen >= FOLDER_ENTRIES {
+            return Err(Error::input(format!(
+                "{} holds more than {FOLDER_ENTRIES} entries",
+                dir.display()
+            ))
+            .hint("put the frames of one bundle in a folder of their own"));
+        }
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        if is_image(Path::new(&name)) {
+            names.push(name);
+        }
+    }
+    if names.is_empty() {
+        return Err(Error::input(format!(
+            "{} holds neither SHA256SUMS nor QR images",
+            dir.display()
+        )));
+    }
+    if names.len() > frames::MAX_FRAMES {
+        return Err(Error::input(format!(
+            "{} holds {} images, more than the {} frames an export makes",
+            dir.display(),
+            names.len(),
+            frames::MAX_FRAMES
+        ))
+        .hint("put the frames of one bundle in a folder of their own"));
+    }
+    names.sort();
+    let started = std::time::Instant::now();
+    let budget = frames::images_deadline(names.len());
+    let mut total = 0u64;
+    let mut read = Vec::new();
+    for name in names {
+        let bytes = read_file_in(dir, &name, Limit::Image)?;
+        total += bytes.len() as u64;
+        if total > FOLDER_BYTES {
+            return Err(too_much(dir));
+        }
+        let left = budget.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Err(Error::input(format!(
+                "reading the images in {} took longer than {} s",
+                dir.display(),
+                budget.as_secs()
+            ))
+            .hint("crop each picture to its QR code"));
+        }
+        let text = frames::scan_image(&bytes, left.min(frames::IMAGE_DEADLINE))
+            .map_err(|e| e.context(&name))?;
+        read.push(Frame { source: name, text });
+    }
+    frames::unpack(&frames::reassemble(&read)?)
 }
 
 /// Reads a bundle: a folder with SHA256SUMS, a folder of QR images (or one
@@ -81,59 +217,22 @@ pub fn read_bundle(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
             .unwrap_or_default();
         return Ok(vec![(name, read_file(path, Limit::Metadata)?)]);
     }
-    let qr_dir = if path.join("qr").is_dir() && !path.join("SHA256SUMS").exists() {
-        path.join("qr")
+    let files = if has_entry(path, SUMS) {
+        read_listed(path)?
     } else {
-        path.to_path_buf()
-    };
-    let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(&qr_dir)
-        .map_err(|e| Error::io(&qr_dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    let files = if path.join("SHA256SUMS").exists() {
-        // The files SHA256SUMS names (Notary delegations sit in
-        // subfolders), and SHA256SUMS itself.
-        let sums_path = path.join("SHA256SUMS");
-        let sums = read_file(&sums_path, Limit::Small)?;
-        let mut files = Vec::new();
-        for line in String::from_utf8_lossy(&sums)
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-        {
-            let (_, name) = line
-                .split_once("  ")
-                .ok_or_else(|| Error::input(format!("SHA256SUMS: bad line {line:?}")))?;
-            if name.contains("..") || name.starts_with('/') {
+        // A `qr/` folder of the bundle's own, never one reached by a link.
+        let qr = path.join("qr");
+        let qr_dir = match std::fs::symlink_metadata(&qr) {
+            Ok(m) if m.is_dir() => qr,
+            Ok(m) if m.file_type().is_symlink() => {
                 return Err(Error::input(format!(
-                    "SHA256SUMS names {name:?} outside the bundle"
+                    "{} is a symbolic link; a bundle must hold its frames itself",
+                    qr.display()
                 )));
             }
-            let p = path.join(name);
-            files.push((name.to_string(), read_file(&p, Limit::Metadata)?));
-        }
-        files.push(("SHA256SUMS".to_string(), sums));
-        files
-    } else {
-        let images: Vec<&std::path::PathBuf> = entries.iter().filter(|p| is_image(p)).collect();
-        if images.is_empty() {
-            return Err(Error::input(format!(
-                "{} holds neither SHA256SUMS nor QR images",
-                path.display()
-            )));
-        }
-        let mut read = Vec::new();
-        for p in images {
-            let bytes = read_file(p, Limit::Image)?;
-            read.push(Frame {
-                source: p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().to_string())
-                    .unwrap_or_default(),
-                text: frames::read_image(&bytes),
-            });
-        }
-        frames::unpack(&frames::reassemble(&read)?)?
+            _ => path.to_path_buf(),
+        };
+        read_frames(&qr_dir)?
     };
     check_manifest(&files)?;
     Ok(files)

@@ -279,12 +279,14 @@ pub fn parse_expiry(s: &str, now: OffsetDateTime) -> Result<OffsetDateTime> {
     }
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
     let n: i64 = num.parse().map_err(|_| bad())?;
-    let d = match unit {
-        "h" => Duration::hours(n),
-        "d" => Duration::days(n),
-        "w" => Duration::weeks(n),
-        "y" => Duration::days(n.checked_mul(365).ok_or_else(bad)?),
+    // Duration::hours and friends panic on overflow: count seconds checked.
+    let unit_secs: i64 = match unit {
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        "y" => 365 * 86_400,
         _ => return Err(bad()),
     };
-    now.checked_add(d).ok_or_else(bad)
+    let secs = n.checked_mul(unit_secs).ok_or_else(bad)?;
+    now.checked_add(Duration::seconds(secs)).ok_or_else(bad)
 }

@@ -292,7 +292,14 @@ impl Workspace {
     /// The next version number of a role held here (1 when none yet).
     fn next_version(&self, role: &str, kind: RoleKind) -> Result<u64> {
         match self.role_file(role)? {
-            Some(b) => Ok(common(self.dialect, &Envelope::parse(&b)?.signed, kind)?.version + 1),
+            Some(b) => {
+                let v = common(self.dialect, &Envelope::parse(&b)?.signed, kind)?.version;
+                v.checked_add(1).ok_or_else(|| {
+                    Error::verification(format!(
+                        "{role} is at version {v} (2^64−1), the last there can be: no version can follow it"
+                    ))
+                })
+            }
             None => Ok(1),
         }
     }

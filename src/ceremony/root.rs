@@ -378,7 +378,13 @@ impl Workspace {
             None => self.default_root_expiry(now),
         };
         self.check_expiry(expires, now, plan.allow_short_expiry)?;
-        let env = self.stage_root(prev.common.version + 1, expires, keys, roles, now)?;
+        let env = self.stage_root(
+            next_root_version(prev.common.version)?,
+            expires,
+            keys,
+            roles,
+            now,
+        )?;
         self.write_state(STAGED, &env.to_bytes(self.dialect))?;
         Ok(env)
     }
@@ -405,7 +411,10 @@ impl Workspace {
         check_unique_signatures(&env).map_err(|e| e.context(STAGED))?;
         let root = Root::parse(self.dialect, &env.signed).map_err(|e| e.context(STAGED))?;
         let prev = self.latest_root()?;
-        let want = prev.as_ref().map_or(1, |(p, _)| p.common.version + 1);
+        let want = match &prev {
+            Some((p, _)) => next_root_version(p.common.version)?,
+            None => 1,
+        };
         if root.common.version != want {
             return Err(Error::verification(format!(
                 "{STAGED}: version skip: it is version {} but the next version is {want}",
@@ -726,8 +735,12 @@ impl Workspace {
         let mut out = Vec::new();
         for (id, k) in root.role_keys("root") {
             let Ok(k) = k else { continue };
+            // A certificate valid to the end of time (9999-12-31) has no
+            // day of grace to add.
             if let Some(c) = &k.cert
-                && c.not_after + Duration::days(1) < root.common.expires
+                && c.not_after
+                    .checked_add(Duration::days(1))
+                    .is_some_and(|end| end < root.common.expires)
             {
                 out.push(format!(
                     "the certificate of root key {} ends on {}, before the root expires ({}): clients refuse this root from that day; rotate before it",
@@ -794,4 +807,13 @@ impl Workspace {
         }
         Ok(out)
     }
+}
+
+/// The version after `v`; none after 2^64−1.
+fn next_root_version(v: u64) -> Result<u64> {
+    v.checked_add(1).ok_or_else(|| {
+        Error::verification(format!(
+            "the root is at version {v} (2^64−1), the last there can be: no version can follow it"
+        ))
+    })
 }

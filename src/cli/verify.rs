@@ -8,9 +8,11 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::{Error, Result};
-use crate::metadata::{Dialect, Envelope};
-use crate::signature::verify::{Options, verify_files};
-use crate::transfer::input::{Limit, read_file};
+use crate::metadata::Dialect;
+use crate::signature::verify::{Options, parse_envelope, verify_files};
+use crate::transfer::input::{
+    FOLDER_BYTES, FOLDER_ENTRIES, FOLDER_FILES, Limit, not_regular, read_file, read_file_in,
+};
 
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
@@ -31,21 +33,66 @@ pub struct VerifyArgs {
     trusted_root: Option<PathBuf>,
 }
 
-fn read_dir(
-    dir: &Path,
-    prefix: &str,
-    depth: u32,
-    out: &mut BTreeMap<String, Vec<u8>>,
-) -> Result<()> {
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let name = entry.file_name().to_string_lossy().to_string();
-        let p = entry.path();
-        if p.is_dir() && depth > 0 {
-            read_dir(&p, &format!("{prefix}{name}/"), depth - 1, out)?;
-        } else if name.ends_with(".json") && p.is_file() {
-            out.insert(format!("{prefix}{name}"), read_file(&p, Limit::Metadata)?);
+/// What has been read from a folder so far, against the folder caps.
+#[derive(Default)]
+struct Read {
+    files: BTreeMap<String, Vec<u8>>,
+    entries: usize,
+    bytes: u64,
+}
+
+/// Reads the `.json` files of `root` (and of its subfolders, `depth`
+/// levels down): never through a symbolic link, never a FIFO, device or
+/// socket (refused from the folder listing, before anything is opened),
+/// and at most [`FOLDER_FILES`] files, [`FOLDER_BYTES`] bytes and
+/// [`FOLDER_ENTRIES`] entries looked at.
+fn read_dir(root: &Path, prefix: &str, depth: u32, out: &mut Read) -> Result<()> {
+    let dir = root.join(prefix);
+    for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
+        out.entries += 1;
+        if out.entries > FOLDER_ENTRIES {
+            return Err(Error::input(format!(
+                "{} holds more than the {FOLDER_ENTRIES} entries verify looks at",
+                root.display()
+            ))
+            .hint("verify a folder that holds one repository's metadata"));
         }
+        let entry = entry.map_err(|e| Error::io(&dir, e))?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        // The entry's own type: a link is not followed.
+        let kind = entry.file_type().map_err(|e| Error::io(&entry.path(), e))?;
+        if kind.is_dir() {
+            if depth > 0 {
+                read_dir(root, &format!("{prefix}{name}/"), depth - 1, out)?;
+            }
+            continue;
+        }
+        if !name.ends_with(".json") {
+            continue;
+        }
+        if let Some(what) = not_regular(kind) {
+            return Err(Error::input(format!(
+                "{} is {what}; verify reads only regular files and did not open it",
+                entry.path().display()
+            ))
+            .hint("copy the metadata files themselves into the folder"));
+        }
+        if out.files.len() >= FOLDER_FILES {
+            return Err(Error::input(format!(
+                "{} holds more than the {FOLDER_FILES} metadata files verify reads",
+                root.display()
+            )));
+        }
+        let rel = format!("{prefix}{name}");
+        let bytes = read_file_in(root, &rel, Limit::Metadata)?;
+        out.bytes += bytes.len() as u64;
+        if out.bytes > FOLDER_BYTES {
+            return Err(Error::input(format!(
+                "the metadata in {} is more than the {FOLDER_BYTES} bytes verify reads",
+                root.display()
+            )));
+        }
+        out.files.insert(rel, bytes);
     }
     Ok(())
 }
@@ -66,7 +113,7 @@ fn lone_file_name(path: &Path, bytes: &[u8]) -> Result<String> {
     if known.contains(&name.as_str()) || name.ends_with(".root.json") {
         return Ok(name);
     }
-    let env = Envelope::parse(bytes).map_err(|e| e.context(path.display()))?;
+    let env = parse_envelope(bytes).map_err(|e| e.context(path.display()))?;
     let ty = env.type_field().unwrap_or("").to_ascii_lowercase();
     Ok(format!("{ty}.json"))
 }
@@ -85,7 +132,9 @@ pub fn run(a: &VerifyArgs) -> Result<()> {
     };
     let mut files = BTreeMap::new();
     if a.path.is_dir() {
-        read_dir(&a.path, "", 2, &mut files)?;
+        let mut read = Read::default();
+        read_dir(&a.path, "", 2, &mut read)?;
+        files = read.files;
     } else {
         let bytes = read_file(&a.path, Limit::Metadata)?;
         files.insert(lone_file_name(&a.path, &bytes)?, bytes);
@@ -104,6 +153,21 @@ pub fn run(a: &VerifyArgs) -> Result<()> {
         ignore_time: false,
     };
     let report = verify_files(&files, &opts)?;
+    // First, where trust comes from.
+    if let Some(s) = &report.start {
+        let version = s
+            .version
+            .map(|v| format!("version {v}"))
+            .unwrap_or_else(|| "version unreadable".into());
+        if s.given {
+            crate::errln!("the chain starts at the root given with --trusted-root ({version})");
+        } else {
+            crate::errln!(
+                "trust on first use: the chain starts at {} ({version}), taken as it is: nothing vouches for it (pass --trusted-root FILE with a root you already trust)",
+                s.name
+            );
+        }
+    }
     for f in &report.files {
         crate::outln!(
             "{:<5} {:<24} {}",

@@ -48,7 +48,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
     fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<StrictValue, E> {
         Err(E::custom(
-            "non-integer number (canonical JSON allows integers only)",
+            "a number that is not an integer, or is out of range (canonical JSON allows integers from -2^63 to 2^64-1 only)",
         ))
     }
     fn visit_str<E>(self, v: &str) -> std::result::Result<StrictValue, E> {

@@ -78,7 +78,10 @@ impl CertPolicy {
             return Some("its certificate's validity ends before it starts".into());
         }
         if let Some(at) = self.at {
-            if cert.not_before > at + Duration::days(1) {
+            // A day of grace for clocks; at the end of time there is none
+            // to add (`--at 9999-12-31T23:59:59Z` must not overflow).
+            let grace = at.checked_add(Duration::days(1)).unwrap_or(at);
+            if cert.not_before > grace {
                 return Some(format!(
                     "its certificate is not valid before {}",
                     cert.not_before
@@ -141,14 +144,49 @@ pub fn tally(
     keys: &BTreeMap<String, KeyEntry>,
     certs: Option<&CertPolicy>,
 ) -> Tally {
-    let msg = env.canonical_signed();
+    let mut checked = Checked::new(env);
+    tally_checked(dialect, env, &mut checked, role, keys, certs)
+}
+
+/// The canonical bytes of one envelope and the signatures already checked
+/// over them, so a file that several delegations name is canonicalised
+/// once and each signature verified once.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    msg: Vec<u8>,
+    /// (signature's place in the file, key fingerprint) → whether it
+    /// verified.
+    seen: BTreeMap<(usize, String), bool>,
+}
+
+impl Checked {
+    /// Starts with nothing checked.
+    pub fn new(env: &Envelope) -> Self {
+        Checked {
+            msg: env.canonical_signed(),
+            seen: BTreeMap::new(),
+        }
+    }
+}
+
+/// [`tally`] over an envelope whose bytes and earlier checks are in
+/// `checked`.
+pub fn tally_checked(
+    dialect: Dialect,
+    env: &Envelope,
+    checked: &mut Checked,
+    role: &RoleKeys,
+    keys: &BTreeMap<String, KeyEntry>,
+    certs: Option<&CertPolicy>,
+) -> Tally {
     let mut out = Tally {
         threshold: role.threshold,
         ..Tally::default()
     };
+    let listed: BTreeSet<&str> = role.keyids.iter().map(String::as_str).collect();
     let mut counted = BTreeSet::new();
-    for s in &env.signatures {
-        if !role.keyids.contains(&s.keyid) {
+    for (i, s) in env.signatures.iter().enumerate() {
+        if !listed.contains(s.keyid.as_str()) {
             continue;
         }
         let key = match keys.get(&s.keyid) {
@@ -166,19 +204,25 @@ pub fn tally(
                 .push(format!("key {} does not count: {why}", short(&s.keyid)));
             continue;
         }
-        if !key.verify(dialect, &msg, s.method.as_deref(), &s.sig) {
+        let fingerprint = key.public.fingerprint();
+        let valid = *checked
+            .seen
+            .entry((i, fingerprint.clone()))
+            .or_insert_with(|| key.verify(dialect, &checked.msg, s.method.as_deref(), &s.sig));
+        if !valid {
             out.problems
                 .push(format!("signature by {} is not valid", short(&s.keyid)));
             continue;
         }
-        if counted.insert(key.public.fingerprint()) {
+        if counted.insert(fingerprint) {
             out.valid.push(s.keyid.clone());
         }
     }
+    let valid: BTreeSet<&str> = out.valid.iter().map(String::as_str).collect();
     out.missing = role
         .keyids
         .iter()
-        .filter(|id| !out.valid.contains(id))
+        .filter(|id| !valid.contains(id.as_str()))
         .cloned()
         .collect();
     out

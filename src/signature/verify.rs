@@ -3,12 +3,16 @@
 //! threshold and its own), then timestamp → snapshot → targets → delegations
 //! against the final root. The answer is a report per file, not a bool.
 
-use std::collections::{BTreeMap, VecDeque};
+mod walk;
+
+pub use walk::{MAX_DELEGATED_KEYIDS, MAX_DELEGATION_DEPTH, MAX_DELEGATIONS};
+
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 use super::{CertPolicy, Tally, check_unique_signatures, tally};
 use crate::error::{Error, Result};
-use crate::metadata::roles::{FileMeta, MetaList, Targets};
+use crate::metadata::roles::{FileMeta, MetaList};
 use crate::metadata::root::{KeyEntry, RoleKeys, Root};
 use crate::metadata::{Dialect, Envelope, RoleKind, format_time};
 
@@ -51,6 +55,20 @@ pub struct Report {
     pub files: Vec<FileVerdict>,
     /// Remarks that are not verdicts (files not checked, inferred GUN).
     pub notes: Vec<String>,
+    /// Where the root chain starts, once known.
+    pub start: Option<Start>,
+}
+
+/// The root the chain starts at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Start {
+    /// The file, or `trusted root` for one given as already trusted.
+    pub name: String,
+    /// Its version, when it could be read.
+    pub version: Option<u64>,
+    /// Whether it was given as already trusted; else it was taken on first
+    /// use and nothing vouches for it.
+    pub given: bool,
 }
 
 impl Report {
@@ -82,6 +100,17 @@ impl Report {
             detail: detail.into(),
         });
     }
+
+    /// Turns a file's verdict into a failure found later.
+    fn demote(&mut self, name: &str, detail: String) {
+        match self.files.iter_mut().find(|f| f.name == name) {
+            Some(f) => {
+                f.ok = false;
+                f.detail = detail;
+            }
+            None => self.fail(name, detail),
+        }
+    }
 }
 
 fn root_version_of(name: &str) -> Option<u64> {
@@ -101,7 +130,7 @@ pub fn verify_files(files: &BTreeMap<String, Vec<u8>>, opts: &Options) -> Result
     for (name, bytes) in files {
         envs.insert(
             name.clone(),
-            Envelope::parse(bytes).map_err(|e| e.reason().to_string()),
+            parse_envelope(bytes).map_err(|e| e.reason().to_string()),
         );
     }
     let dialect = match opts.dialect {
@@ -113,6 +142,7 @@ pub fn verify_files(files: &BTreeMap<String, Vec<u8>>, opts: &Options) -> Result
         gun: opts.gun.clone(),
         files: Vec::new(),
         notes: Vec::new(),
+        start: None,
     };
 
     let Some(chain) = walk_root_chain(files, &envs, opts, &mut report)? else {
@@ -121,8 +151,20 @@ pub fn verify_files(files: &BTreeMap<String, Vec<u8>>, opts: &Options) -> Result
     if report.files.iter().any(|f| !f.ok) {
         return Ok(report);
     }
-    check_top_level(files, &envs, &chain, opts, &mut report);
+    check_top_level(files, &envs, &chain, opts, &mut report)?;
     Ok(report)
+}
+
+/// Parses a metadata file, naming a byte-order mark (which JSON metadata
+/// never has, and which the JSON parser reports only as a bad first byte).
+pub fn parse_envelope(bytes: &[u8]) -> Result<Envelope> {
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        return Err(Error::input(
+            "starts with a byte-order mark (BOM); metadata is JSON without one",
+        )
+        .hint("save the file as UTF-8 without a BOM, or use the file as published"));
+    }
+    Envelope::parse(bytes)
 }
 
 fn detect(
@@ -130,7 +172,10 @@ fn detect(
     trusted: Option<&[u8]>,
 ) -> Result<Dialect> {
     let mut found = None;
-    let trusted_env = trusted.map(Envelope::parse).transpose()?;
+    let trusted_env = trusted
+        .map(parse_envelope)
+        .transpose()
+        .map_err(|e| e.context("the trusted root"))?;
     for env in envs
         .values()
         .filter_map(|e| e.as_ref().ok())
@@ -147,10 +192,19 @@ fn detect(
             }
         }
     }
-    found.ok_or_else(|| {
+    if let Some(d) = found {
+        return Ok(d);
+    }
+    // Say why a file could not be read rather than only that no dialect
+    // was found: that is what the person needs to fix.
+    if let Some((name, Err(why))) = envs.iter().find(|(_, e)| e.is_err()) {
+        return Err(Error::input(format!("{name}: {why}"))
+            .hint("check that this is the metadata file as published"));
+    }
+    Err(
         Error::input("cannot tell the dialect: no readable metadata with a known _type")
-            .hint("pass --dialect notary or --dialect tuf")
-    })
+            .hint("pass --dialect notary or --dialect tuf"),
+    )
 }
 
 fn walk_root_chain(
@@ -181,7 +235,12 @@ fn walk_root_chain(
             .hint("include N.root.json / root.json, or pass --trusted-root FILE"));
         }
     };
-    let start_env = Envelope::parse(&start_bytes).map_err(|e| e.context(&start_name))?;
+    let start_env = parse_envelope(&start_bytes).map_err(|e| e.context(&start_name))?;
+    report.start = Some(Start {
+        name: start_name.clone(),
+        version: start_env.version(),
+        given: opts.trusted_root.is_some(),
+    });
     let start_root = match parse_root(dialect, &start_env) {
         Ok(r) => r,
         Err(e) => {
@@ -189,6 +248,10 @@ fn walk_root_chain(
             return Ok(None);
         }
     };
+    if start_root.common.version == u64::MAX {
+        report.fail(&start_name, last_version_refused());
+        return Ok(None);
+    }
     if dialect == Dialect::Notary && report.gun.is_none() {
         match infer_gun(&start_root) {
             Some(g) => {
@@ -273,7 +336,9 @@ fn walk_root_chain(
     };
 
     // Each next version must exist, be exactly N+1 and carry both thresholds.
-    let mut v = current.root.common.version + 1;
+    // The start is below u64::MAX (refused above), and so is every
+    // version checked below: the next one always exists.
+    let mut v = current.root.common.version.saturating_add(1);
     while v <= last_version {
         let by_history = history
             .get(&v)
@@ -300,6 +365,10 @@ fn walk_root_chain(
             },
         };
         let (name, bytes) = candidate;
+        if v == u64::MAX {
+            report.fail(&name, last_version_refused());
+            return Ok(None);
+        }
         let env = match envs.get(&name) {
             Some(Ok(e)) => e.clone(),
             Some(Err(why)) => {
@@ -364,6 +433,14 @@ fn walk_root_chain(
         }
     }
     Ok(Some(current))
+}
+
+/// Why a root of version 2^64−1 is refused.
+fn last_version_refused() -> String {
+    format!(
+        "version {} (2^64−1) is the last version there can be: no rotation could ever follow it, so it is refused",
+        u64::MAX
+    )
 }
 
 fn parse_root(dialect: Dialect, env: &Envelope) -> Result<Root> {
@@ -503,7 +580,7 @@ fn check_top_level(
     chain: &Chain,
     opts: &Options,
     report: &mut Report,
-) {
+) -> Result<()> {
     let dialect = report.dialect;
     let root = &chain.root;
     let (snap_key, targets_key) = match dialect {
@@ -597,93 +674,27 @@ fn check_top_level(
         .as_ref()
         .and_then(|s| s.meta.get(targets_key).cloned());
     let Some(tname) = versioned_name(files, dialect, root, "targets", targets_meta.as_ref()) else {
-        return;
+        return Ok(());
     };
-    let Some(env) = envelope(envs, &tname, report) else {
-        return;
-    };
+    if envelope(envs, &tname, report).is_none() {
+        return Ok(());
+    }
     let role = match root.role("targets") {
         Ok(r) => r.clone(),
-        Err(e) => return report.fail(&tname, e.reason()),
-    };
-    let mut queue: VecDeque<PendingRole> = VecDeque::new();
-    queue.push_back((
-        "targets".into(),
-        tname,
-        role,
-        root.keys.clone(),
-        env.clone(),
-    ));
-    while let Some((role_name, file, role, keys, env)) = queue.pop_front() {
-        let bytes = files.get(&file).map(Vec::as_slice).unwrap_or_default();
-        let described = snapshot
-            .as_ref()
-            .and_then(|s| s.meta.get(&snapshot_entry(dialect, &role_name)).cloned());
-        let res = Targets::parse(dialect, &env.signed, &role_name)
-            .map_err(|e| e.reason().to_string())
-            .and_then(|t| {
-                if let Some(m) = &described {
-                    m.check(bytes)
-                        .map_err(|e| format!("does not match snapshot: {e}"))?;
-                    if m.version.is_some_and(|v| v != t.common.version) {
-                        return Err(format!(
-                            "is version {}, snapshot names {}",
-                            t.common.version,
-                            m.version.unwrap_or(0)
-                        ));
-                    }
-                } else if snapshot.is_some() && role_name != "targets" {
-                    return Err("not listed in snapshot (a client would not load it)".into());
-                }
-                let tl = check_signed(dialect, &env, &role, &keys, t.common.expires, opts.at)?;
-                Ok((t, tl))
-            });
-        match res {
-            Ok((t, tl)) => {
-                report.pass(
-                    &file,
-                    format!(
-                        "{role_name} version {}, signatures {}, expires {}",
-                        t.common.version,
-                        tl.fraction(),
-                        format_time(t.common.expires)
-                    ),
-                );
-                for d in &t.roles {
-                    let meta = snapshot
-                        .as_ref()
-                        .and_then(|s| s.meta.get(&snapshot_entry(dialect, &d.name)).cloned());
-                    match delegated_file(files, dialect, root, &d.name, meta.as_ref()) {
-                        Some(f) => {
-                            if let Some(e) = envelope(envs, &f, report) {
-                                let rk = RoleKeys {
-                                    keyids: d.keyids.clone(),
-                                    threshold: d.threshold,
-                                };
-                                queue.push_back((d.name.clone(), f, rk, t.keys.clone(), e.clone()));
-                            }
-                        }
-                        None => report.notes.push(format!(
-                            "delegated role {} has no file here (not checked)",
-                            d.name
-                        )),
-                    }
-                }
-            }
-            Err(why) => report.fail(&file, why),
+        Err(e) => {
+            report.fail(&tname, e.reason());
+            return Ok(());
         }
-    }
+    };
+    let repo = walk::Repo {
+        files,
+        envs,
+        chain,
+        snapshot: snapshot.as_ref(),
+        at: opts.at,
+    };
+    walk::walk(&repo, tname, role, report)
 }
-
-/// A targets role waiting to be checked: (role name, file name, its keys
-/// and threshold as the parent states them, the parent's key map, the file).
-type PendingRole = (
-    String,
-    String,
-    RoleKeys,
-    BTreeMap<String, KeyEntry>,
-    Envelope,
-);
 
 fn snapshot_entry(dialect: Dialect, role: &str) -> String {
     match dialect {

@@ -7,10 +7,19 @@
 //! Payload: `"CBDL"`, version 1, a u16 file count, then per file a u16 name
 //! length, the UTF-8 name, a u32 length and the bytes; then SHA-256 of all
 //! that. Integers big-endian.
+//!
+//! Frames come from the online side and are hostile until checked: every
+//! number a frame claims (its sequence number and count, the length of the
+//! message, the fragment size) is read here and held to what this tool's
+//! own export makes before the `ur` decoder sees the frame, because that
+//! decoder allocates by those numbers (a frame claiming 4,294,967,294
+//! fragments made it ask for 34 GB).
 
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::transfer::input::check_relative_name;
 
 /// The UR type of a bundle.
 pub const UR_TYPE: &str = "ceremony-bundle";
@@ -19,6 +28,26 @@ pub const UR_TYPE: &str = "ceremony-bundle";
 pub const FRAGMENT: usize = 400;
 /// The largest QR version a frame may use.
 pub const MAX_VERSION: i16 = 25;
+/// The largest payload carried in frames (256 KiB, 656 fragments): roots,
+/// keys and delegations, not a repository's worth of targets. The `ur`
+/// decoder's work grows with the square of the fragment count.
+pub const MAX_PAYLOAD: usize = 256 * 1024;
+/// The most fragments a payload is cut into.
+pub const MAX_FRAGMENTS: usize = MAX_PAYLOAD.div_ceil(FRAGMENT);
+/// The most frames one export makes for `n` fragments: `n` plain parts and
+/// up to `n + 8` fountain parts (see [`frames`]).
+pub const fn max_frames(n: usize) -> usize {
+    2 * n + 8
+}
+/// The most frames (images) read for one bundle.
+pub const MAX_FRAMES: usize = max_frames(MAX_FRAGMENTS);
+/// The longest frame text: a QR code holds at most 4,296 characters.
+pub const MAX_FRAME_TEXT: usize = 4296;
+/// The most files in one payload.
+pub const MAX_FILES: usize = 4096;
+/// The largest QR image read, per side, in pixels (a phone photograph of a
+/// frame fits; the tool's own frames are 500 pixels).
+pub const MAX_IMAGE_SIDE: u32 = 4096;
 
 /// Packs files into one payload.
 pub fn pack(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
@@ -39,9 +68,16 @@ pub fn pack(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Unpacks a payload, checking its digest first.
+/// Unpacks a payload, checking its digest first, then every count, length
+/// and name in it before anything is copied.
 pub fn unpack(payload: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
     let bad = |why: &str| Error::verification(format!("the bundle payload is damaged: {why}"));
+    if payload.len() > MAX_PAYLOAD {
+        return Err(Error::input(format!(
+            "the bundle payload is {} bytes, more than the {MAX_PAYLOAD} frames may carry",
+            payload.len()
+        )));
+    }
     if payload.len() < 7 + 32 || &payload[..5] != b"CBDL\x01" {
         return Err(bad("no bundle header"));
     }
@@ -49,25 +85,36 @@ pub fn unpack(payload: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
     if Sha256::digest(body).as_slice() != digest {
         return Err(bad("digest mismatch"));
     }
-    let mut at = 5;
+    let mut at = 5usize;
     let mut take = |n: usize| -> Result<&[u8]> {
-        let s = body.get(at..at + n).ok_or_else(|| bad("truncated"))?;
-        at += n;
+        let end = at.checked_add(n).ok_or_else(|| bad("truncated"))?;
+        let s = body.get(at..end).ok_or_else(|| bad("truncated"))?;
+        at = end;
         Ok(s)
     };
-    let count = u16::from_be_bytes([take(1)?[0], take(1)?[0]]) as usize;
-    let mut files = Vec::new();
+    let c = take(2)?;
+    let count = u16::from_be_bytes([c[0], c[1]]) as usize;
+    if count > MAX_FILES {
+        return Err(Error::input(format!(
+            "the bundle claims {count} files, more than the {MAX_FILES} a bundle may hold"
+        )));
+    }
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     for _ in 0..count {
         let nl = take(2)?;
         let nl = u16::from_be_bytes([nl[0], nl[1]]) as usize;
         let name =
             String::from_utf8(take(nl)?.to_vec()).map_err(|_| bad("file name is not UTF-8"))?;
-        if name.is_empty() || name.contains("..") || name.starts_with('/') || name.contains('\0') {
-            return Err(bad(&format!("unsafe file name {name:?}")));
+        check_relative_name(&name).map_err(|e| e.context("the bundle payload"))?;
+        if files.iter().any(|(n, _)| *n == name) {
+            return Err(bad(&format!("{name:?} is in it twice")));
         }
         let l = take(4)?;
         let l = u32::from_be_bytes([l[0], l[1], l[2], l[3]]) as usize;
         files.push((name, take(l)?.to_vec()));
+    }
+    if at != body.len() {
+        return Err(bad("bytes after the last file"));
     }
     Ok(files)
 }
@@ -76,6 +123,13 @@ pub fn unpack(payload: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
 /// mode), adding fountain parts until losing any one frame still leaves
 /// enough to decode.
 pub fn frames(payload: &[u8]) -> Result<Vec<String>> {
+    if payload.len() > MAX_PAYLOAD {
+        return Err(Error::input(format!(
+            "the bundle is {} bytes, more than the {MAX_PAYLOAD} QR frames carry",
+            payload.len()
+        ))
+        .hint("carry this bundle as files (export without --qr)"));
+    }
     let mut enc = ur::Encoder::new(payload, FRAGMENT, UR_TYPE)
         .map_err(|e| Error::input(format!("cannot encode frames: {e}")))?;
     let n = enc.fragment_count();
@@ -86,7 +140,7 @@ pub fn frames(payload: &[u8]) -> Result<Vec<String>> {
                 .map_err(|e| Error::input(format!("cannot encode frames: {e}")))?,
         );
     }
-    let limit = 2 * n + 8;
+    let limit = max_frames(n);
     loop {
         if parts.len() > 1 && (0..parts.len()).all(|skip| decodes_without(&parts, skip)) {
             break;
@@ -123,6 +177,157 @@ pub fn frame_number(text: &str) -> Option<(usize, usize)> {
     Some((k.parse().ok()?, n.parse().ok()?))
 }
 
+/// Why a frame was not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrameProblem {
+    /// Damaged on the way (its checksum fails): rescan it.
+    Corrupted(String),
+    /// Intact, but claims more than this tool's export ever makes: refused.
+    Refused(String),
+}
+
+/// What one frame claims, read and bounded before the `ur` decoder sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartHeader {
+    /// Sequence number `k`, from 1.
+    pub seq: u32,
+    /// Number of fragments `n` the message is cut into.
+    pub seq_len: u32,
+    /// Length of the whole message.
+    pub message_len: u32,
+    /// CRC-32 of the whole message.
+    pub checksum: u32,
+    /// Length of this part's fragment.
+    pub data_len: usize,
+}
+
+/// Reads a frame's `ur:ceremony-bundle/k-n/<bytewords>` text and the CBOR
+/// part inside it (`[seqNum, seqLen, messageLen, checksum, data]`), and
+/// holds every number to what [`frames`] makes: at most [`MAX_FRAGMENTS`]
+/// fragments of the size the encoder would choose for the message length,
+/// a message of at most [`MAX_PAYLOAD`] bytes, and a sequence number no
+/// higher than an export goes.
+pub fn part_header(text: &str) -> std::result::Result<PartHeader, FrameProblem> {
+    header_numbers(text).map_err(FrameProblem::Refused)?;
+    let (_, body) = text.rsplit_once('/').unwrap_or_default();
+    let cbor = ur::bytewords::decode(&body.to_ascii_lowercase(), ur::bytewords::Style::Minimal)
+        .map_err(|e| FrameProblem::Corrupted(format!("its bytewords do not decode: {e}")))?;
+    part_content(text, &cbor).map_err(FrameProblem::Refused)
+}
+
+/// The `k-n` of a frame's text, bounded, before anything is decoded.
+fn header_numbers(text: &str) -> std::result::Result<(u32, u32), String> {
+    if text.len() > MAX_FRAME_TEXT {
+        return Err(format!(
+            "has {} characters, more than a QR code holds",
+            text.len()
+        ));
+    }
+    let lower = text.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix(&format!("ur:{UR_TYPE}/"))
+        .ok_or_else(|| format!("is not a ur:{UR_TYPE} frame"))?;
+    let (seq, _) = rest
+        .split_once('/')
+        .ok_or("has no k-n sequence in its header")?;
+    let (k, n) = seq
+        .split_once('-')
+        .ok_or("has no k-n sequence in its header")?;
+    let number = |s: &str| -> std::result::Result<u32, String> {
+        if s.is_empty() || s.len() > 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("has {s:?} where a frame number belongs"));
+        }
+        s.parse::<u32>()
+            .map_err(|_| format!("has {s} where a frame number belongs"))
+    };
+    let (k, n) = (number(k)?, number(n)?);
+    let (ku, nu) = (k as usize, n as usize);
+    if nu == 0 || nu > MAX_FRAGMENTS {
+        return Err(format!(
+            "claims {n} fragments; an export makes at most {MAX_FRAGMENTS}"
+        ));
+    }
+    if ku == 0 || ku > max_frames(nu) {
+        return Err(format!(
+            "is frame {k} of a message in {n} fragments; an export makes at most {} frames for it",
+            max_frames(nu)
+        ));
+    }
+    Ok((k, n))
+}
+
+/// The part inside a frame, checked against its `k-n` and held to what the
+/// encoder makes.
+fn part_content(text: &str, cbor: &[u8]) -> std::result::Result<PartHeader, String> {
+    let (k, n) = header_numbers(text)?;
+    let h = parse_part(cbor)?;
+    if h.seq != k || h.seq_len != n {
+        return Err(format!(
+            "says {k}-{n} in its header but {}-{} in its content",
+            h.seq, h.seq_len
+        ));
+    }
+    let nu = n as usize;
+    let m = h.message_len as usize;
+    if m == 0 || m > MAX_PAYLOAD {
+        return Err(format!(
+            "claims a message of {m} bytes; frames carry 1 to {MAX_PAYLOAD}"
+        ));
+    }
+    // What ur's encoder chooses for a message of m bytes.
+    let want_n = m.div_ceil(FRAGMENT);
+    let want_len = m.div_ceil(want_n);
+    if nu != want_n || h.data_len != want_len {
+        return Err(format!(
+            "cuts a message of {m} bytes into {n} fragments of {} bytes; the export makes {want_n} of {want_len}",
+            h.data_len
+        ));
+    }
+    Ok(h)
+}
+
+/// Decodes the CBOR of one fountain part: an array of five, four unsigned
+/// integers of at most 32 bits and a byte string that ends the input.
+fn parse_part(b: &[u8]) -> std::result::Result<PartHeader, String> {
+    let bad = || "holds no fountain part".to_string();
+    let mut at = 0usize;
+    let mut head = |major: u8| -> std::result::Result<u64, String> {
+        let first = *b.get(at).ok_or_else(bad)?;
+        at += 1;
+        if first >> 5 != major {
+            return Err(bad());
+        }
+        let extra = match first & 0x1f {
+            v @ 0..=23 => return Ok(u64::from(v)),
+            24 => 1,
+            25 => 2,
+            26 => 4,
+            _ => return Err(bad()),
+        };
+        let bytes = b.get(at..at + extra).ok_or_else(bad)?;
+        at += extra;
+        Ok(bytes.iter().fold(0u64, |acc, x| (acc << 8) | u64::from(*x)))
+    };
+    if head(4)? != 5 {
+        return Err(bad());
+    }
+    let mut nums = [0u32; 4];
+    for n in &mut nums {
+        *n = u32::try_from(head(0)?).map_err(|_| bad())?;
+    }
+    let data_len = usize::try_from(head(2)?).map_err(|_| bad())?;
+    if data_len == 0 || b.len().checked_sub(at) != Some(data_len) {
+        return Err(bad());
+    }
+    Ok(PartHeader {
+        seq: nums[0],
+        seq_len: nums[1],
+        message_len: nums[2],
+        checksum: nums[3],
+        data_len,
+    })
+}
+
 /// One frame as read: where it came from, and its text or why it could not
 /// be read.
 #[derive(Debug, Clone)]
@@ -134,22 +339,39 @@ pub struct Frame {
 }
 
 /// Reassembles a payload from frames in any order. A frame that cannot be
-/// read or fails its checksum is refused with its number; too few frames
-/// is refused saying how many more are needed.
+/// read, claims more than an export makes, or fails its checksum is
+/// refused with its number and source; too few frames is refused saying
+/// how many were read.
 pub fn reassemble(frames: &[Frame]) -> Result<Vec<u8>> {
+    if frames.len() > MAX_FRAMES {
+        return Err(Error::input(format!(
+            "{} frames, more than the {MAX_FRAMES} an export makes",
+            frames.len()
+        ))
+        .hint("pass only the frames of one bundle"));
+    }
+    let rescan = "rescan that frame, or leave it out: one lost frame is tolerated";
     let mut d = ur::Decoder::default();
     for f in frames {
         let text = f.text.as_ref().map_err(|why| {
             Error::verification(format!("{}: not a readable QR frame ({why})", f.source))
-                .hint("rescan that frame, or leave it out: one lost frame is tolerated")
+                .hint(rescan)
         })?;
-        let number = frame_number(text)
-            .map(|(k, n)| format!("frame {k} of {n} ({})", f.source))
-            .unwrap_or_else(|| f.source.clone());
-        d.receive(&text.to_ascii_lowercase()).map_err(|e| {
-            Error::verification(format!("{number} is corrupted: {e}"))
-                .hint("rescan that frame, or leave it out: one lost frame is tolerated")
+        let h = part_header(text).map_err(|p| match p {
+            FrameProblem::Refused(why) => {
+                Error::input(format!("{}: frame refused: it {why}", f.source))
+                    .hint("this is not a frame this tool exported; ask for a new export")
+            }
+            FrameProblem::Corrupted(why) => {
+                let number = frame_number(text)
+                    .map(|(k, n)| format!("frame {k} of {n} ({})", f.source))
+                    .unwrap_or_else(|| f.source.clone());
+                Error::verification(format!("{number} is corrupted: {why}")).hint(rescan)
+            }
         })?;
+        let number = format!("frame {} of {} ({})", h.seq, h.seq_len, f.source);
+        d.receive(&text.to_ascii_lowercase())
+            .map_err(|e| Error::verification(format!("{number} is corrupted: {e}")).hint(rescan))?;
     }
     if !d.complete() {
         return Err(Error::input(format!(
@@ -163,18 +385,98 @@ pub fn reassemble(frames: &[Frame]) -> Result<Vec<u8>> {
         .ok_or_else(|| Error::input("the frames are not enough to rebuild the bundle"))
 }
 
-/// Reads the QR code in an image (PNG), with a pure-Rust decoder.
+/// How long the QR decoder may take on one image. The tool's own frames
+/// take a fraction of a second; the decoder's work has no bound of its own
+/// (a 200×200 image of finder patterns keeps it busy for many seconds).
+pub const IMAGE_DEADLINE: Duration = Duration::from_secs(3);
+
+/// How long reading all the images of one bundle may take: ten seconds,
+/// and one more a frame.
+pub fn images_deadline(images: usize) -> Duration {
+    Duration::from_secs(10).saturating_add(Duration::from_secs(images as u64))
+}
+
+/// The name of the thread that runs the QR decoder.
+pub const DECODER_THREAD: &str = "ceremony-qr-decoder";
+
+/// Reads the QR code in an image (PNG): an image too large or too slow to
+/// read is an `Err` like an unreadable one. See [`scan_image`].
 pub fn read_image(bytes: &[u8]) -> std::result::Result<String, String> {
-    let img = image::load_from_memory(bytes)
-        .map_err(|e| format!("not an image: {e}"))?
-        .to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare(img);
-    let grids = prepared.detect_grids();
-    let grid = grids.first().ok_or("no QR code found")?;
-    let (_, text) = grid
-        .decode()
-        .map_err(|e| format!("QR code unreadable: {e}"))?;
-    Ok(text)
+    match scan_image(bytes, IMAGE_DEADLINE) {
+        Ok(r) => r,
+        Err(e) => Err(e.reason().to_string()),
+    }
+}
+
+/// Reads the QR code in an image (PNG) with a pure-Rust decoder. The
+/// image's size is read from its header and held to [`MAX_IMAGE_SIDE`]
+/// before any pixel is decoded, and the decoder runs on its own thread
+/// for at most `deadline`. `Err` refuses the image (too large, too slow to
+/// read: not a frame this tool made); `Ok(Err(why))` is an image without a
+/// readable QR code.
+pub fn scan_image(bytes: &[u8], deadline: Duration) -> Result<std::result::Result<String, String>> {
+    let reader = || {
+        image::ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| format!("not an image: {e}"))
+    };
+    let dims = match reader() {
+        Ok(r) => r
+            .into_dimensions()
+            .map_err(|e| format!("not an image: {e}")),
+        Err(e) => Err(e),
+    };
+    let (w, h) = match dims {
+        Ok(d) => d,
+        Err(why) => return Ok(Err(why)),
+    };
+    if w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE {
+        return Err(Error::input(format!(
+            "the image is {w}×{h} pixels; frames are read up to {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE}"
+        ))
+        .hint("scale or crop the picture to the QR code"));
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_IMAGE_SIDE);
+    limits.max_image_height = Some(MAX_IMAGE_SIDE);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    let img = match reader().and_then(|mut r| {
+        r.limits(limits);
+        r.decode().map_err(|e| format!("not an image: {e}"))
+    }) {
+        Ok(i) => i.to_luma8(),
+        Err(why) => return Ok(Err(why)),
+    };
+    // The decoder may run long or even panic on a crafted image: it runs
+    // on a thread of its own that is left behind when it overruns (the
+    // command ends with the refusal, and the thread with it).
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name(DECODER_THREAD.into())
+        .spawn(move || {
+            let mut prepared = rqrr::PreparedImage::prepare(img);
+            let grids = prepared.detect_grids();
+            let res = match grids.first() {
+                None => Err("no QR code found".to_string()),
+                Some(g) => g
+                    .decode()
+                    .map(|(_, text)| text)
+                    .map_err(|e| format!("QR code unreadable: {e}")),
+            };
+            let _ = tx.send(res);
+        })
+        .map_err(|e| Error::input(format!("cannot start the QR decoder: {e}")))?;
+    match rx.recv_timeout(deadline) {
+        Ok(r) => Ok(r),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Error::input(format!(
+            "the QR decoder found no frame in it within {} ms (the tool's own frames take far less)",
+            deadline.as_millis()
+        ))
+        .hint("crop the picture to the QR code, or rescan it")),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Ok(Err("the QR decoder failed on it".into()))
+        }
+    }
 }
 
 #[cfg(test)]
