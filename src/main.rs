@@ -17,8 +17,10 @@ fn main() {
     for p in problems {
         ceremony::errln!("warning: {p}");
     }
-    let cli = ceremony::cli::Cli::parse();
-    let outcome = ceremony::cli::run(cli);
+    let outcome = match ceremony::cli::Cli::try_parse() {
+        Ok(cli) => ceremony::cli::run(cli),
+        Err(e) => clap_says(&e),
+    };
     // Output that could not be written (a full disk, not a reader that
     // went away) is unusable output: say so unless the command failed anyway.
     let outcome = match (outcome, ceremony::cli::output::stdout_failure()) {
@@ -33,5 +35,23 @@ fn main() {
             ceremony::errln!("hint: {h}");
         }
         std::process::exit(e.exit_code());
+    }
+}
+
+/// Help, version or a usage error, written through the crate's output
+/// (clap's own printing drops write errors): help to a full disk is then
+/// refused like any other output.
+fn clap_says(e: &clap::Error) -> ceremony::Result<()> {
+    let text = e.render().to_string();
+    if e.use_stderr() {
+        ceremony::errout!("{text}");
+    } else {
+        ceremony::out!("{text}");
+    }
+    match e.exit_code() {
+        // main reports a failed write; else clap's own status.
+        0 => Ok(()),
+        _ if ceremony::cli::output::stdout_failure().is_some() => Ok(()),
+        code => std::process::exit(code),
     }
 }
