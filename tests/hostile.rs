@@ -1,0 +1,672 @@
+//! Hostile input costs bounded work: every file someone else prepared is
+//! read only if it is a regular file, only up to a size, never through a
+//! symbolic link out of its folder; QR frames and images are held to what
+//! the tool's own export makes before anything is allocated by them;
+//! versions and times never overflow; output to a closed pipe or a full
+//! device never panics. Each run finishes in under 2 s under a 2 GiB
+//! address-space limit, with exit 1 (verification failed) or 2 (unusable
+//! input) as named, no panic and no abort; a refused import leaves the
+//! ceremony directory as it was.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod hostile_common;
+
+use ceremony::key::Algorithm;
+use ceremony::key::cert;
+use ceremony::key::private::PrivateKey;
+use ceremony::metadata::keys::MetaKey;
+use ceremony::metadata::root::{RoleKeys, Root};
+use ceremony::metadata::{Dialect, Envelope};
+use ceremony::transfer::frames::{self, Frame};
+use common::*;
+use hostile_common::*;
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+const TUF_OK: &str = "tuf/valid_chain_v1_v2";
+const TUF_FAILS: &str = "tuf/neg_v2_signed_only_by_new_keys";
+
+/// A fresh TUF ceremony directory to import into.
+fn ceremony_dir(tmp: &Path) -> PathBuf {
+    let dir = tmp.join("c");
+    ok(&["init", s(&dir), "--dialect", "tuf"]);
+    dir
+}
+
+/// Imports `bundle` into a fresh ceremony; wants exit 2 with `says`, and
+/// the ceremony unchanged.
+fn import_refused(tmp: &Path, bundle: &Path, says: &str) {
+    let dir = tmp.join("c");
+    if !dir.exists() {
+        ceremony_dir(tmp);
+    }
+    let before = snapshot(&dir);
+    hostile(&["-C", s(&dir), "import", s(bundle)], 2, says);
+    assert_unchanged(&dir, &before);
+}
+
+/// A bundle folder whose SHA256SUMS lists `lines` (name → bytes of the
+/// SHA-256 line's hash).
+fn sums(bundle: &Path, names: &[(&str, &[u8])]) {
+    let text: String = names
+        .iter()
+        .map(|(n, b)| format!("{}  {n}\n", ceremony::transfer::sha256_hex(b)))
+        .collect();
+    std::fs::write(bundle.join("SHA256SUMS"), text).unwrap();
+}
+
+// ---- files that are not regular files, or too large ---------------------
+
+#[test]
+fn dev_zero_is_refused_without_being_read() {
+    // Exit 2: unusable input, refused from its metadata.
+    hostile(&["verify", "/dev/zero"], 2, "is a device");
+    hostile(
+        &["verify", "--trusted-root", "/dev/zero", s(&data(TUF_OK))],
+        2,
+        "is a device",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    import_refused(tmp.path(), Path::new("/dev/zero"), "/dev/zero");
+}
+
+#[test]
+fn fifos_are_refused_without_hanging() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    // A lone file, and the trusted root: exit 2 before any open.
+    let f = t.join("f.json");
+    mkfifo(&f);
+    hostile(&["verify", s(&f)], 2, "is a FIFO");
+    hostile(
+        &["verify", "--trusted-root", s(&f), s(&data(TUF_OK))],
+        2,
+        "is a FIFO",
+    );
+    // Inside a folder given to verify.
+    let d = t.join("repo");
+    std::fs::create_dir(&d).unwrap();
+    std::fs::copy(data(TUF_OK).join("1.root.json"), d.join("1.root.json")).unwrap();
+    mkfifo(&d.join("timestamp.json"));
+    hostile(&["verify", s(&d)], 2, "is a FIFO");
+    // SHA256SUMS of a bundle is a FIFO.
+    let b = t.join("bundle");
+    std::fs::create_dir(&b).unwrap();
+    mkfifo(&b.join("SHA256SUMS"));
+    import_refused(t, &b, "is a FIFO");
+    // A file SHA256SUMS lists is a FIFO.
+    let b2 = t.join("bundle2");
+    std::fs::create_dir(&b2).unwrap();
+    mkfifo(&b2.join("targets.json"));
+    sums(&b2, &[("targets.json", b"{}")]);
+    import_refused(t, &b2, "is a FIFO");
+}
+
+#[test]
+fn an_array_of_200_mb_is_refused_by_its_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("array.json");
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+        w.write_all(b"[").unwrap();
+        let chunk = "0,".repeat(1 << 20);
+        for _ in 0..100 {
+            w.write_all(chunk.as_bytes()).unwrap();
+        }
+        w.write_all(b"0]").unwrap();
+    }
+    assert!(std::fs::metadata(&big).unwrap().len() > 200_000_000);
+    // Exit 2: larger than any metadata file the tool reads.
+    hostile(&["verify", s(&big)], 2, "larger than");
+    let d = tmp.path().join("repo");
+    std::fs::create_dir(&d).unwrap();
+    std::fs::rename(&big, d.join("root.json")).unwrap();
+    hostile(&["verify", s(&d)], 2, "larger than");
+    sums(&d, &[("root.json", b"not hashed: refused by size first")]);
+    import_refused(tmp.path(), &d, "larger than");
+}
+
+#[test]
+fn deep_nesting_is_refused_without_overflowing_the_stack() {
+    let tmp = tempfile::tempdir().unwrap();
+    let depth = 100_000;
+    let body = format!(
+        "{{\"signed\":{}{},\"signatures\":[]}}",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    // Under a known name (judged as metadata) and under another (its
+    // dialect read first): the JSON parser's recursion limit names it.
+    for name in ["root.json", "x.json"] {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, &body).unwrap();
+        hostile(&["verify", s(&p)], 2, "recursion limit");
+        hostile(&["verify", "--dialect", "tuf", s(&p)], 2, "recursion limit");
+    }
+}
+
+#[test]
+fn a_lone_unreadable_file_gets_its_real_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: [(&[u8], &str); 4] = [
+        (
+            b"\xef\xbb\xbf{\"signed\":{},\"signatures\":[]}",
+            "byte-order mark",
+        ),
+        (
+            b"{\"signed\":{\"a\":1,\"a\":2},\"signatures\":[]}",
+            "duplicate object key",
+        ),
+        (
+            b"{\"signed\":{\"version\":99999999999999999999999},\"signatures\":[]}",
+            "out of range",
+        ),
+        (
+            b"{\"signed\":{\"version\":1e400},\"signatures\":[]}",
+            "out of range",
+        ),
+    ];
+    for (bytes, why) in cases {
+        for name in ["root.json", "odd-name.json"] {
+            let p = tmp.path().join(name);
+            std::fs::write(&p, bytes).unwrap();
+            let r = hostile(&["verify", s(&p)], 2, why);
+            assert!(
+                !r.stderr.contains("cannot tell the dialect"),
+                "{}",
+                r.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn a_folder_is_read_up_to_its_caps() {
+    let tmp = tempfile::tempdir().unwrap();
+    // More files than verify reads: exit 2 before any is parsed.
+    let many = tmp.path().join("many");
+    std::fs::create_dir(&many).unwrap();
+    for i in 0..=ceremony::transfer::input::FOLDER_FILES {
+        std::fs::write(many.join(format!("{i}.json")), b"{}").unwrap();
+    }
+    hostile(&["verify", s(&many)], 2, "more than the 4096");
+    // More bytes than verify reads (sparse files of 30 MiB each).
+    let heavy = tmp.path().join("heavy");
+    std::fs::create_dir(&heavy).unwrap();
+    for n in ["1.root.json", "targets.json", "snapshot.json"] {
+        let f = std::fs::File::create(heavy.join(n)).unwrap();
+        f.set_len(30 << 20).unwrap();
+    }
+    hostile(&["verify", s(&heavy)], 2, "bytes verify reads");
+}
+
+// ---- bundles: links and names --------------------------------------------
+
+#[test]
+fn a_symlink_out_of_a_bundle_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let outside = t.join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    let secret = b"{\"signed\":{},\"signatures\":[]}";
+    std::fs::write(outside.join("x.json"), secret).unwrap();
+
+    // A listed file that is a link to a file elsewhere, and to /etc/passwd.
+    for target in [outside.join("x.json"), PathBuf::from("/etc/passwd")] {
+        let b = t.join(format!("b{}", target.components().count()));
+        std::fs::create_dir(&b).unwrap();
+        std::os::unix::fs::symlink(&target, b.join("x.json")).unwrap();
+        let content = std::fs::read(&target).unwrap();
+        sums(&b, &[("x.json", &content)]);
+        import_refused(t, &b, "symbolic link");
+    }
+    // SHA256SUMS itself a link.
+    let b = t.join("sums-link");
+    std::fs::create_dir(&b).unwrap();
+    sums(&outside, &[("x.json", secret)]);
+    std::os::unix::fs::symlink(outside.join("SHA256SUMS"), b.join("SHA256SUMS")).unwrap();
+    import_refused(t, &b, "symbolic link");
+    // A subfolder that is a link (targets/x.json through it).
+    let b = t.join("dir-link");
+    std::fs::create_dir(&b).unwrap();
+    std::os::unix::fs::symlink(&outside, b.join("targets")).unwrap();
+    sums(&b, &[("targets/x.json", secret)]);
+    import_refused(t, &b, "symbolic link");
+    // A qr/ folder that is a link.
+    let b = t.join("qr-link");
+    std::fs::create_dir(&b).unwrap();
+    std::os::unix::fs::symlink(&outside, b.join("qr")).unwrap();
+    import_refused(t, &b, "symbolic link");
+    // verify does not follow a link inside the folder either.
+    let v = t.join("verify-link");
+    std::fs::create_dir(&v).unwrap();
+    std::fs::copy(data(TUF_OK).join("1.root.json"), v.join("1.root.json")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", v.join("timestamp.json")).unwrap();
+    hostile(&["verify", s(&v)], 2, "symbolic link");
+}
+
+#[test]
+fn names_in_sha256sums_stay_inside_the_bundle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let body = b"{}";
+    let cases: [(&str, &str); 7] = [
+        ("/etc/passwd", "absolute"),
+        ("../outside.json", "`..`"),
+        ("targets/../../x.json", "`..`"),
+        ("targets\\x.json", "backslash"),
+        ("x\u{1b}[2J.json", "control character"),
+        ("./x.json", "`.`"),
+        ("a//x.json", "empty"),
+    ];
+    for (i, (name, says)) in cases.iter().enumerate() {
+        let b = t.join(format!("b{i}"));
+        std::fs::create_dir(&b).unwrap();
+        sums(&b, &[(name, body)]);
+        import_refused(t, &b, says);
+    }
+    // A name listed twice (two hashes: which one holds?), or SHA256SUMS
+    // listing itself.
+    let b = t.join("twice");
+    std::fs::create_dir(&b).unwrap();
+    std::fs::write(b.join("x.json"), body).unwrap();
+    sums(&b, &[("x.json", body), ("x.json", b"other")]);
+    import_refused(t, &b, "twice");
+    let b = t.join("itself");
+    std::fs::create_dir(&b).unwrap();
+    sums(&b, &[("SHA256SUMS", body)]);
+    import_refused(t, &b, "lists itself");
+}
+
+// ---- QR frames and images --------------------------------------------------
+
+/// The CBOR of a fountain part: [seq, seqLen, messageLen, checksum, data].
+fn part_cbor(seq: u32, seq_len: u32, message_len: u32, checksum: u32, data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x85];
+    for n in [seq, seq_len, message_len, checksum] {
+        out.push(0x1a);
+        out.extend_from_slice(&n.to_be_bytes());
+    }
+    assert!(data.len() < 256);
+    out.extend_from_slice(&[0x58, data.len() as u8]);
+    out.extend_from_slice(data);
+    out
+}
+
+/// A frame text with `k-n` in its header and a valid bytewords checksum.
+fn crafted(k: u32, n: u32, cbor: &[u8]) -> String {
+    let body = ur::bytewords::encode(cbor, ur::bytewords::Style::Minimal);
+    format!("UR:CEREMONY-BUNDLE/{k}-{n}/{}", body.to_ascii_uppercase())
+}
+
+#[test]
+fn a_crafted_frame_is_refused_before_the_decoder_allocates() {
+    // This frame made the ur decoder ask for 34 GB; the child runs under a
+    // 2 GiB limit, so without the bound it aborts and this test fails.
+    let text = crafted(
+        4_294_967_295,
+        4_294_967_294,
+        &part_cbor(4_294_967_295, 4_294_967_294, 400, 0x1234_5678, &[7; 10]),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let scanned = tmp.path().join("scanned");
+    std::fs::create_dir(&scanned).unwrap();
+    std::fs::write(
+        scanned.join("frame-001.png"),
+        ceremony::transfer::qr::png(text.as_bytes()).unwrap(),
+    )
+    .unwrap();
+    // Exit 2: an intact frame that no export of this tool makes, named by
+    // its file.
+    import_refused(tmp.path(), &scanned, "frame-001.png: frame refused");
+    let r = hostile(
+        &["-C", s(&tmp.path().join("c")), "import", s(&scanned)],
+        2,
+        "claims 4294967294 fragments",
+    );
+    assert!(r.stderr.contains("at most 656"), "{}", r.stderr);
+}
+
+#[test]
+fn every_number_a_frame_claims_is_bounded() {
+    // (frame text, what the refusal says); each checksum is valid.
+    let cases = [
+        (
+            crafted(1, 1, &part_cbor(1, 1, u32::MAX, 1, &[1; 10])),
+            "claims a message of 4294967295 bytes",
+        ),
+        (
+            crafted(2000, 3, &part_cbor(2000, 3, 1000, 1, &[1; 200])),
+            "is frame 2000",
+        ),
+        (
+            crafted(1, 3, &part_cbor(1, 3, 1000, 1, &[1; 200])),
+            "cuts a message of 1000 bytes into 3 fragments of 200",
+        ),
+        (
+            crafted(1, 2, &part_cbor(2, 2, 800, 1, &[1; 200])),
+            "says 1-2 in its header",
+        ),
+        (
+            crafted(0, 2, &part_cbor(0, 2, 800, 1, &[1; 200])),
+            "is frame 0",
+        ),
+        (
+            format!("UR:CEREMONY-BUNDLE/1-99999999999/{}", "AE".repeat(10)),
+            "where a frame number belongs",
+        ),
+        (
+            format!("UR:CEREMONY-BUNDLE/1-1/{}", "AE".repeat(3000)),
+            "more than a QR code holds",
+        ),
+    ];
+    for (text, says) in cases {
+        let e = frames::reassemble(&[Frame {
+            source: "frame-x.png".into(),
+            text: Ok(text.clone()),
+        }])
+        .expect_err(&text);
+        assert_eq!(e.exit_code(), 2, "{text}: {}", e.reason());
+        assert!(
+            e.reason().contains("frame-x.png") && e.reason().contains(says),
+            "{text}: wanted {says:?} in {:?}",
+            e.reason()
+        );
+    }
+    // A payload that claims more files or longer names than it holds.
+    let mut p = b"CBDL\x01\xff\xff".to_vec();
+    let digest = sha2_digest(&p);
+    p.extend_from_slice(&digest);
+    assert_eq!(frames::unpack(&p).unwrap_err().exit_code(), 2);
+    let mut p = b"CBDL\x01\x00\x01\x00\x05a.json\xff\xff\xff\xff".to_vec();
+    let digest = sha2_digest(&p);
+    p.extend_from_slice(&digest);
+    assert!(frames::unpack(&p).is_err());
+}
+
+fn sha2_digest(b: &[u8]) -> Vec<u8> {
+    hex::decode(ceremony::transfer::sha256_hex(b)).unwrap()
+}
+
+#[test]
+fn oversized_images_are_refused_by_their_header() {
+    // Twenty small PNGs of 20000×20000 pixels took two minutes to decode;
+    // their header alone refuses them (exit 2), whether their pixel data
+    // is all there (a few hundred kilobytes, deflated) or missing.
+    let zeros = png_of_zeros(20_000, 20_000);
+    assert!(zeros.len() < 400_000, "{}", zeros.len());
+    let check = image::load_from_memory(&png_of_zeros(100, 30)).unwrap();
+    assert_eq!((check.width(), check.height()), (100, 30));
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, png) in [("full", zeros), ("empty", png_declaring(20_000, 20_000))] {
+        let scanned = tmp.path().join(name);
+        std::fs::create_dir(&scanned).unwrap();
+        for i in 0..20 {
+            std::fs::write(scanned.join(format!("frame-{i:03}.png")), &png).unwrap();
+        }
+        import_refused(tmp.path(), &scanned, "20000×20000 pixels");
+    }
+}
+
+#[test]
+fn too_many_images_are_refused_before_any_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scanned = tmp.path().join("scanned");
+    std::fs::create_dir(&scanned).unwrap();
+    for i in 0..=frames::MAX_FRAMES {
+        std::fs::write(scanned.join(format!("frame-{i:04}.png")), b"").unwrap();
+    }
+    import_refused(tmp.path(), &scanned, "more than the 1320 frames");
+}
+
+#[test]
+fn an_image_that_keeps_the_decoder_busy_is_cut_off() {
+    // 200×200 pixels of QR finder patterns keep the QR decoder busy for
+    // many seconds; it is stopped at its deadline (3 s) and the image
+    // refused, exit 2.
+    let w = 200u32;
+    let mut img = image::GrayImage::from_pixel(w, w, image::Luma([255]));
+    for by in (0..w - 9).step_by(9) {
+        for bx in (0..w - 9).step_by(9) {
+            for y in 0..7i32 {
+                for x in 0..7i32 {
+                    let d = (x - 3).abs().max((y - 3).abs());
+                    if d == 3 || d <= 1 {
+                        img.put_pixel(bx + x as u32, by + y as u32, image::Luma([0]));
+                    }
+                }
+            }
+        }
+    }
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageLuma8(img)
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = ceremony_dir(tmp.path());
+    let scanned = tmp.path().join("scanned");
+    std::fs::create_dir(&scanned).unwrap();
+    std::fs::write(scanned.join("frame-001.png"), png.into_inner()).unwrap();
+    let before = snapshot(&dir);
+    let args = ["-C", s(&dir), "import", s(&scanned)];
+    let r = run_bounded(&args, Out::Piped, KILL);
+    let bound = frames::IMAGE_DEADLINE + Duration::from_secs(3);
+    check(
+        &args,
+        &r,
+        2,
+        "frame-001.png: the QR decoder found no frame",
+        bound,
+    );
+    assert_unchanged(&dir, &before);
+}
+
+// ---- versions and times -----------------------------------------------------
+
+struct Key {
+    key: PrivateKey,
+    meta: MetaKey,
+}
+
+impl Key {
+    fn new(d: Dialect) -> Key {
+        let key = PrivateKey::generate(Algorithm::Ed25519);
+        let meta = MetaKey::from_public(d, &key.public()).unwrap();
+        Key { key, meta }
+    }
+}
+
+/// A root signed by `root`, with `other` for the three other roles.
+fn root_file(
+    d: Dialect,
+    version: u64,
+    expires: OffsetDateTime,
+    root: &Key,
+    other: &Key,
+) -> Vec<u8> {
+    let mut keys = BTreeMap::new();
+    keys.insert(root.meta.id(d), root.meta.clone());
+    keys.insert(other.meta.id(d), other.meta.clone());
+    let mut roles = BTreeMap::new();
+    for (r, k) in [
+        ("root", root),
+        ("targets", other),
+        ("snapshot", other),
+        ("timestamp", other),
+    ] {
+        roles.insert(
+            r.to_string(),
+            RoleKeys {
+                keyids: vec![k.meta.id(d)],
+                threshold: 1,
+            },
+        );
+    }
+    let mut env = Envelope {
+        signed: Root::build(d, version, expires, &keys, &roles),
+        signatures: Vec::new(),
+    };
+    ceremony::signature::sign(d, &mut env, &root.meta.id(d), &root.meta, &root.key).unwrap();
+    env.to_bytes(d)
+}
+
+fn at(s: &str) -> OffsetDateTime {
+    OffsetDateTime::parse(s, &Rfc3339).unwrap()
+}
+
+#[test]
+fn a_root_of_version_2_pow_64_minus_1_is_refused_as_such() {
+    let (r, o) = (Key::new(Dialect::Tuf), Key::new(Dialect::Tuf));
+    let last = root_file(
+        Dialect::Tuf,
+        u64::MAX,
+        OffsetDateTime::now_utc() + time::Duration::days(30),
+        &r,
+        &o,
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let lone = tmp.path().join("root.json");
+    std::fs::write(&lone, &last).unwrap();
+    // Exit 1: well-formed and signed, but no version could follow it.
+    hostile(&["verify", s(&lone)], 1, "2^64−1");
+    let named = tmp.path().join("18446744073709551615.root.json");
+    std::fs::write(&named, &last).unwrap();
+    hostile(&["verify", s(&named)], 1, "2^64−1");
+    hostile(
+        &["verify", "--trusted-root", s(&lone), s(&data(TUF_OK))],
+        1,
+        "2^64−1",
+    );
+}
+
+#[test]
+fn a_far_future_time_overflows_nothing() {
+    let end = "9999-12-31T23:59:59Z";
+    // Exit 1: everything has expired by then.
+    hostile(&["verify", "--at", end, s(&data(TUF_OK))], 1, "expired");
+    hostile(
+        &["verify", "--at", end, s(&data("notary/v2"))],
+        1,
+        "expired",
+    );
+    // A Notary root certificate valid to the end of time: the day of grace
+    // cannot be added at 9999-12-31 and must not overflow.
+    let gun = "registry.example.com/test/end-of-time";
+    let key = PrivateKey::generate(Algorithm::EcdsaP256);
+    let c = cert::notary_root_certificate(
+        key.as_p256().unwrap(),
+        gun,
+        OffsetDateTime::now_utc(),
+        at(end),
+    )
+    .unwrap();
+    let root = Key {
+        meta: MetaKey::from_cert(c).unwrap(),
+        key,
+    };
+    let file = root_file(
+        Dialect::Notary,
+        1,
+        at(end),
+        &root,
+        &Key::new(Dialect::Notary),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("root.json");
+    std::fs::write(&p, file).unwrap();
+    hostile(&["verify", "--at", end, s(&p)], 1, "expired on 9999-12-31");
+    let r = hostile(
+        &["verify", "--at", "9999-12-30T00:00:00Z", s(&p)],
+        0,
+        "trusted",
+    );
+    assert!(
+        r.stdout.contains("expires 9999-12-31T23:59:59Z"),
+        "{}",
+        r.stdout
+    );
+    // Exit 2: a time past the end of the calendar is not a time.
+    hostile(
+        &["verify", "--at", "+10000-01-01T00:00:00Z", s(&p)],
+        2,
+        "not an RFC 3339 time",
+    );
+}
+
+#[test]
+fn an_expiry_too_far_to_count_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = ceremony_dir(tmp.path());
+    let before = snapshot(&dir);
+    for e in [
+        "9999999999999999h",
+        "153722867280912931w",
+        "99999999999999999999d",
+    ] {
+        hostile(
+            &[
+                "-C",
+                s(&dir),
+                "key",
+                "generate",
+                "--role",
+                "root",
+                "--cert-validity",
+                e,
+            ],
+            2,
+            "cannot read expiry",
+        );
+    }
+    assert_unchanged(&dir, &before);
+}
+
+// ---- output that cannot be written ------------------------------------------
+
+#[test]
+fn a_closed_stdout_keeps_the_verdict_and_never_panics() {
+    // Exit 0 and 1 as on a terminal: the reader went away, the verdict
+    // stands.
+    for (dir, code, says) in [(TUF_OK, 0, "trusted"), (TUF_FAILS, 1, "not trusted")] {
+        let path = data(dir);
+        let args = ["verify", s(&path)];
+        let r = run_bounded(&args, Out::Closed, KILL);
+        check(&args, &r, code, says, BOUND);
+    }
+    let r = run_bounded(&["--help"], Out::Closed, KILL);
+    check(&["--help"], &r, 0, "", BOUND);
+    // `| head -1`: one line read, then the pipe closed.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ceremony"))
+        .args(["verify", s(&data(TUF_OK))])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("ok"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn a_full_stdout_is_exit_2_unless_the_command_failed_anyway() {
+    let (good, bad) = (data(TUF_OK), data(TUF_FAILS));
+    let args = ["verify", s(&good)];
+    let r = run_bounded(&args, Out::Full, KILL);
+    check(&args, &r, 2, "cannot write to standard output", BOUND);
+    let args = ["verify", s(&bad)];
+    let r = run_bounded(&args, Out::Full, KILL);
+    check(&args, &r, 1, "not trusted", BOUND);
+    let r = run_bounded(&["--help"], Out::Full, KILL);
+    check(&["--help"], &r, 2, "cannot write to standard output", BOUND);
+}
