@@ -66,6 +66,7 @@ impl Targets {
                     Some(_) => return Err(Error::verification("delegations.roles is not a list")),
                 };
                 let mut roles = Vec::new();
+                let mut names = std::collections::BTreeSet::new();
                 for r in &list {
                     let rname = r
                         .get("name")
@@ -81,7 +82,8 @@ impl Targets {
                         }
                     }
                     check_delegation_shape(dialect, name, &rname, r)?;
-                    if roles.iter().any(|x: &DelegatedRole| x.name == rname) {
+                    // A set, not a scan: a hostile file may list 100,000s.
+                    if !names.insert(rname.clone()) {
                         return Err(Error::verification(format!(
                             "delegation {rname} is listed twice"
                         )));
