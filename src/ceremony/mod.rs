@@ -290,3 +290,23 @@ pub fn parse_expiry(s: &str, now: OffsetDateTime) -> Result<OffsetDateTime> {
     let secs = n.checked_mul(unit_secs).ok_or_else(bad)?;
     now.checked_add(Duration::seconds(secs)).ok_or_else(bad)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_expiry_too_far_to_count_is_refused_not_a_panic() {
+        let now = OffsetDateTime::now_utc();
+        for s in [
+            "9999999999999999h",
+            "153722867280912931w",
+            "25000000000000000d",
+            "9999999999y",
+        ] {
+            assert!(parse_expiry(s, now).is_err(), "{s}");
+        }
+        assert!(parse_expiry("10y", now).is_ok());
+        assert!(parse_expiry("9999-12-31T23:59:59Z", now).is_ok());
+    }
+}

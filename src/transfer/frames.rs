@@ -516,4 +516,44 @@ mod tests {
         }
         Ok(())
     }
+
+    #[test]
+    fn every_part_the_export_makes_passes_the_header_bounds() -> Result<()> {
+        for len in [1, 399, 400, 401, 5000, MAX_PAYLOAD] {
+            let payload: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let mut enc = ur::Encoder::new(&payload, FRAGMENT, UR_TYPE)
+                .map_err(|e| Error::input(e.to_string()))?;
+            let n = enc.fragment_count();
+            assert!(n <= MAX_FRAGMENTS);
+            for k in 1..=max_frames(n) {
+                let part = enc.next_part().map_err(|e| Error::input(e.to_string()))?;
+                let h = part_header(&part.to_ascii_uppercase());
+                assert!(h.is_ok(), "{len} bytes, part {k}: {h:?}");
+            }
+            // One more than an export makes is refused.
+            let extra = enc.next_part().map_err(|e| Error::input(e.to_string()))?;
+            assert!(matches!(part_header(&extra), Err(FrameProblem::Refused(_))));
+        }
+        let big = vec![0u8; MAX_PAYLOAD + 1];
+        assert!(frames(&big).is_err());
+        let mut enc =
+            ur::Encoder::new(&big, FRAGMENT, UR_TYPE).map_err(|e| Error::input(e.to_string()))?;
+        let first = enc.next_part().map_err(|e| Error::input(e.to_string()))?;
+        assert!(matches!(part_header(&first), Err(FrameProblem::Refused(_))));
+        Ok(())
+    }
+
+    #[test]
+    fn a_damaged_frame_is_corrupted_not_refused() -> Result<()> {
+        let f = frames(&[7u8; 900])?;
+        let mut text: Vec<char> = f[0].chars().collect();
+        let at = text.len() - 3;
+        text[at] = if text[at] == 'A' { 'B' } else { 'A' };
+        let text: String = text.into_iter().collect();
+        assert!(matches!(
+            part_header(&text),
+            Err(FrameProblem::Corrupted(_))
+        ));
+        Ok(())
+    }
 }
