@@ -65,6 +65,7 @@ fn sums(bundle: &Path, names: &[(&str, &[u8])]) {
 
 #[test]
 fn dev_zero_is_refused_without_being_read() {
+    let _turn = serial();
     // Exit 2: unusable input, refused from its metadata.
     hostile(&["verify", "/dev/zero"], 2, "is a device");
     hostile(
@@ -78,6 +79,7 @@ fn dev_zero_is_refused_without_being_read() {
 
 #[test]
 fn fifos_are_refused_without_hanging() {
+    let _turn = serial();
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     // A lone file, and the trusted root: exit 2 before any open.
@@ -110,6 +112,7 @@ fn fifos_are_refused_without_hanging() {
 
 #[test]
 fn an_array_of_200_mb_is_refused_by_its_size() {
+    let _turn = serial();
     let tmp = tempfile::tempdir().unwrap();
     let big = tmp.path().join("array.json");
     {
@@ -134,6 +137,7 @@ fn an_array_of_200_mb_is_refused_by_its_size() {
 
 #[test]
 fn deep_nesting_is_refused_without_overflowing_the_stack() {
+    let _turn = serial();
     let tmp = tempfile::tempdir().unwrap();
     let depth = 100_000;
     let body = format!(
@@ -153,6 +157,7 @@ fn deep_nesting_is_refused_without_overflowing_the_stack() {
 
 #[test]
 fn a_lone_unreadable_file_gets_its_real_reason() {
+    let _turn = serial();
     let tmp = tempfile::tempdir().unwrap();
     let cases: [(&[u8], &str); 4] = [
         (
@@ -188,6 +193,7 @@ fn a_lone_unreadable_file_gets_its_real_reason() {
 
 #[test]
 fn a_folder_is_read_up_to_its_caps() {
+    let _turn = serial();
     let tmp = tempfile::tempdir().unwrap();
     // More files than verify reads: exit 2 before any is parsed.
     let many = tmp.path().join("many");
@@ -210,6 +216,7 @@ fn a_folder_is_read_up_to_its_caps() {
 
 #[test]
 fn a_symlink_out_of_a_bundle_is_refused() {
+    let _turn = serial();
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let outside = t.join("outside");
@@ -253,6 +260,7 @@ fn a_symlink_out_of_a_bundle_is_refused() {
 
 #[test]
 fn names_in_sha256sums_stay_inside_the_bundle() {
+    let _turn = serial();
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let body = b"{}";
@@ -307,6 +315,7 @@ fn crafted(k: u32, n: u32, cbor: &[u8]) -> String {
 
 #[test]
 fn a_crafted_frame_is_refused_before_the_decoder_allocates() {
+    let _turn = serial();
     // This frame made the ur decoder ask for 34 GB; the child runs under a
     // 2 GiB limit, so without the bound it aborts and this test fails.
     let text = crafted(
@@ -334,6 +343,7 @@ fn a_crafted_frame_is_refused_before_the_decoder_allocates() {
 
 #[test]
 fn every_number_a_frame_claims_is_bounded() {
+    let _turn = serial();
     // (frame text, what the refusal says); each checksum is valid.
     let cases = [
         (
@@ -395,6 +405,7 @@ fn sha2_digest(b: &[u8]) -> Vec<u8> {
 
 #[test]
 fn oversized_images_are_refused_by_their_header() {
+    let _turn = serial();
     // Twenty small PNGs of 20000×20000 pixels took two minutes to decode;
     // their header alone refuses them (exit 2), whether their pixel data
     // is all there (a few hundred kilobytes, deflated) or missing.
@@ -415,6 +426,7 @@ fn oversized_images_are_refused_by_their_header() {
 
 #[test]
 fn too_many_images_are_refused_before_any_is_read() {
+    let _turn = serial();
     let tmp = tempfile::tempdir().unwrap();
     let scanned = tmp.path().join("scanned");
     std::fs::create_dir(&scanned).unwrap();
@@ -426,6 +438,7 @@ fn too_many_images_are_refused_before_any_is_read() {
 
 #[test]
 fn an_image_that_keeps_the_decoder_busy_is_cut_off() {
+    let _turn = serial();
     // 200×200 pixels of QR finder patterns keep the QR decoder busy for
     // many seconds; it is stopped at its deadline (3 s) and the image
     // refused, exit 2.
@@ -521,6 +534,7 @@ fn at(s: &str) -> OffsetDateTime {
 
 #[test]
 fn a_root_of_version_2_pow_64_minus_1_is_refused_as_such() {
+    let _turn = serial();
     let (r, o) = (Key::new(Dialect::Tuf), Key::new(Dialect::Tuf));
     let last = root_file(
         Dialect::Tuf,
@@ -546,6 +560,7 @@ fn a_root_of_version_2_pow_64_minus_1_is_refused_as_such() {
 
 #[test]
 fn a_far_future_time_overflows_nothing() {
+    let _turn = serial();
     let end = "9999-12-31T23:59:59Z";
     // Exit 1: everything has expired by then.
     hostile(&["verify", "--at", end, s(&data(TUF_OK))], 1, "expired");
@@ -600,6 +615,7 @@ fn a_far_future_time_overflows_nothing() {
 
 #[test]
 fn an_expiry_too_far_to_count_is_refused() {
+    let _turn = serial();
     let tmp = tempfile::tempdir().unwrap();
     let dir = ceremony_dir(tmp.path());
     let before = snapshot(&dir);
@@ -630,6 +646,7 @@ fn an_expiry_too_far_to_count_is_refused() {
 
 #[test]
 fn a_closed_stdout_keeps_the_verdict_and_never_panics() {
+    let _turn = serial();
     // Exit 0 and 1 as on a terminal: the reader went away, the verdict
     // stands.
     for (dir, code, says) in [(TUF_OK, 0, "trusted"), (TUF_FAILS, 1, "not trusted")] {
@@ -660,6 +677,7 @@ fn a_closed_stdout_keeps_the_verdict_and_never_panics() {
 
 #[test]
 fn a_full_stdout_is_exit_2_unless_the_command_failed_anyway() {
+    let _turn = serial();
     let (good, bad) = (data(TUF_OK), data(TUF_FAILS));
     let args = ["verify", s(&good)];
     let r = run_bounded(&args, Out::Full, KILL);

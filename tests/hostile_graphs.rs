@@ -194,6 +194,7 @@ fn python_tuf(dir: &Path, targets: &[&str]) -> Option<Result<String, String>> {
 
 #[test]
 fn a_role_delegating_to_itself_is_walked_once() {
+    let _turn = serial();
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("repo");
     tuf_repo(&repo, &[edge("targets", "a"), edge("a", "a")]);
@@ -212,6 +213,7 @@ fn a_role_delegating_to_itself_is_walked_once() {
 
 #[test]
 fn a_two_role_cycle_is_walked_once() {
+    let _turn = serial();
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("repo");
     tuf_repo(
@@ -237,6 +239,7 @@ fn a_two_role_cycle_is_walked_once() {
 
 #[test]
 fn a_role_reached_twice_must_meet_both_delegations() {
+    let _turn = serial();
     // targets → a only for a.txt; targets → b → a for everything, with a
     // key that does not sign a. A client looking for another target comes
     // to a through b, and refuses it.
@@ -270,6 +273,7 @@ fn a_role_reached_twice_must_meet_both_delegations() {
 
 #[test]
 fn a_chain_deeper_than_clients_follow_is_not_trusted_below_their_limit() {
+    let _turn = serial();
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("repo");
     let names: Vec<String> = (1..=40).map(|i| format!("d{i}")).collect();
@@ -303,6 +307,7 @@ fn a_chain_deeper_than_clients_follow_is_not_trusted_below_their_limit() {
 
 #[test]
 fn a_delegation_to_a_top_level_name_is_refused() {
+    let _turn = serial();
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("repo");
     tuf_repo(&repo, &[edge("targets", "a"), edge("a", "snapshot")]);
@@ -315,6 +320,7 @@ fn a_delegation_to_a_top_level_name_is_refused() {
 
 #[test]
 fn more_delegations_than_the_tool_walks_are_refused() {
+    let _turn = serial();
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("repo");
     let names: Vec<String> = (0..=ceremony::signature::verify::MAX_DELEGATIONS)
