@@ -227,9 +227,12 @@ fn header_numbers(text: &str) -> std::result::Result<(u32, u32), String> {
     let rest = lower
         .strip_prefix(&format!("ur:{UR_TYPE}/"))
         .ok_or_else(|| format!("is not a ur:{UR_TYPE} frame"))?;
-    let (seq, _) = rest
+    let (seq, body) = rest
         .split_once('/')
         .ok_or("has no k-n sequence in its header")?;
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Err("holds something other than bytewords after its header".into());
+    }
     let (k, n) = seq
         .split_once('-')
         .ok_or("has no k-n sequence in its header")?;
