@@ -9,7 +9,7 @@ fn main() {
     // Any other panic is a bug and is shown as Rust shows it.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if std::thread::current().name() != Some(ceremony::transfer::frames::DECODER_THREAD) {
+        if std::thread::current().name() != Some(ceremony::transfer::qr::DECODER_THREAD) {
             default_hook(info);
         }
     }));

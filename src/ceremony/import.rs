@@ -15,7 +15,7 @@ use crate::transfer::input::{
     FOLDER_BYTES, FOLDER_ENTRIES, FOLDER_FILES, Limit, check_relative_name, read_file, read_file_in,
 };
 use crate::transfer::request::Request;
-use crate::transfer::{self, sha256_hex};
+use crate::transfer::{self, qr, sha256_hex};
 
 /// What an import took in.
 #[derive(Debug, Clone, Default)]
@@ -145,7 +145,7 @@ fn too_much(dir: &Path) -> Error {
 
 /// Reads a folder of QR frame images: at most [`frames::MAX_FRAMES`]
 /// regular files, each checked for size before it is decoded, all read
-/// within [`frames::images_deadline`].
+/// within [`qr::images_deadline`].
 fn read_frames(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let mut names = Vec::new();
     for (seen, entry) in std::fs::read_dir(dir)
@@ -182,7 +182,7 @@ fn read_frames(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     }
     names.sort();
     let started = std::time::Instant::now();
-    let budget = frames::images_deadline(names.len());
+    let budget = qr::images_deadline(names.len());
     let mut total = 0u64;
     let mut read = Vec::new();
     for name in names {
@@ -200,8 +200,8 @@ fn read_frames(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
             ))
             .hint("crop each picture to its QR code"));
         }
-        let text = frames::scan_image(&bytes, left.min(frames::IMAGE_DEADLINE))
-            .map_err(|e| e.context(&name))?;
+        let text =
+            qr::scan_image(&bytes, left.min(qr::IMAGE_DEADLINE)).map_err(|e| e.context(&name))?;
         read.push(Frame { source: name, text });
     }
     frames::unpack(&frames::reassemble(&read)?)

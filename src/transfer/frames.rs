@@ -16,10 +16,10 @@
 //! fragments made it ask for 34 GB).
 
 use sha2::{Digest, Sha256};
-use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::transfer::input::check_relative_name;
+pub use crate::transfer::qr::read_image;
 
 /// The UR type of a bundle.
 pub const UR_TYPE: &str = "ceremony-bundle";
@@ -45,9 +45,6 @@ pub const MAX_FRAMES: usize = max_frames(MAX_FRAGMENTS);
 pub const MAX_FRAME_TEXT: usize = 4296;
 /// The most files in one payload.
 pub const MAX_FILES: usize = 4096;
-/// The largest QR image read, per side, in pixels (a phone photograph of a
-/// frame fits; the tool's own frames are 500 pixels).
-pub const MAX_IMAGE_SIDE: u32 = 4096;
 
 /// Packs files into one payload.
 pub fn pack(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
@@ -386,100 +383,6 @@ pub fn reassemble(frames: &[Frame]) -> Result<Vec<u8>> {
     d.message()
         .map_err(|e| Error::verification(format!("the frames do not rebuild the bundle: {e}")))?
         .ok_or_else(|| Error::input("the frames are not enough to rebuild the bundle"))
-}
-
-/// How long the QR decoder may take on one image. The tool's own frames
-/// take a fraction of a second; the decoder's work has no bound of its own
-/// (a 200×200 image of finder patterns keeps it busy for many seconds).
-pub const IMAGE_DEADLINE: Duration = Duration::from_secs(3);
-
-/// How long reading all the images of one bundle may take: ten seconds,
-/// and one more a frame.
-pub fn images_deadline(images: usize) -> Duration {
-    Duration::from_secs(10).saturating_add(Duration::from_secs(images as u64))
-}
-
-/// The name of the thread that runs the QR decoder.
-pub const DECODER_THREAD: &str = "ceremony-qr-decoder";
-
-/// Reads the QR code in an image (PNG): an image too large or too slow to
-/// read is an `Err` like an unreadable one. See [`scan_image`].
-pub fn read_image(bytes: &[u8]) -> std::result::Result<String, String> {
-    match scan_image(bytes, IMAGE_DEADLINE) {
-        Ok(r) => r,
-        Err(e) => Err(e.reason().to_string()),
-    }
-}
-
-/// Reads the QR code in an image (PNG) with a pure-Rust decoder. The
-/// image's size is read from its header and held to [`MAX_IMAGE_SIDE`]
-/// before any pixel is decoded, and the decoder runs on its own thread
-/// for at most `deadline`. `Err` refuses the image (too large, too slow to
-/// read: not a frame this tool made); `Ok(Err(why))` is an image without a
-/// readable QR code.
-pub fn scan_image(bytes: &[u8], deadline: Duration) -> Result<std::result::Result<String, String>> {
-    let reader = || {
-        image::ImageReader::new(std::io::Cursor::new(bytes))
-            .with_guessed_format()
-            .map_err(|e| format!("not an image: {e}"))
-    };
-    let dims = match reader() {
-        Ok(r) => r
-            .into_dimensions()
-            .map_err(|e| format!("not an image: {e}")),
-        Err(e) => Err(e),
-    };
-    let (w, h) = match dims {
-        Ok(d) => d,
-        Err(why) => return Ok(Err(why)),
-    };
-    if w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE {
-        return Err(Error::input(format!(
-            "the image is {w}×{h} pixels; frames are read up to {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE}"
-        ))
-        .hint("scale or crop the picture to the QR code"));
-    }
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_IMAGE_SIDE);
-    limits.max_image_height = Some(MAX_IMAGE_SIDE);
-    limits.max_alloc = Some(256 * 1024 * 1024);
-    let img = match reader().and_then(|mut r| {
-        r.limits(limits);
-        r.decode().map_err(|e| format!("not an image: {e}"))
-    }) {
-        Ok(i) => i.to_luma8(),
-        Err(why) => return Ok(Err(why)),
-    };
-    // The decoder may run long or even panic on a crafted image: it runs
-    // on a thread of its own that is left behind when it overruns (the
-    // command ends with the refusal, and the thread with it).
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name(DECODER_THREAD.into())
-        .spawn(move || {
-            let mut prepared = rqrr::PreparedImage::prepare(img);
-            let grids = prepared.detect_grids();
-            let res = match grids.first() {
-                None => Err("no QR code found".to_string()),
-                Some(g) => g
-                    .decode()
-                    .map(|(_, text)| text)
-                    .map_err(|e| format!("QR code unreadable: {e}")),
-            };
-            let _ = tx.send(res);
-        })
-        .map_err(|e| Error::input(format!("cannot start the QR decoder: {e}")))?;
-    match rx.recv_timeout(deadline) {
-        Ok(r) => Ok(r),
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Error::input(format!(
-            "the QR decoder found no frame in it within {} ms (the tool's own frames take far less)",
-            deadline.as_millis()
-        ))
-        .hint("crop the picture to the QR code, or rescan it")),
-        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-            Ok(Err("the QR decoder failed on it".into()))
-        }
-    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -285,4 +285,33 @@ pub fn png_of_zeros(w: u32, h: u32) -> Vec<u8> {
     chunk(&mut out, b"IDAT", &z);
     chunk(&mut out, b"IEND", &[]);
     out
+}
+
+/// A fresh TUF ceremony directory to import into.
+pub fn ceremony_dir(tmp: &Path) -> PathBuf {
+    let dir = tmp.join("c");
+    crate::common::ok(&["init", crate::common::s(&dir), "--dialect", "tuf"]);
+    dir
+}
+
+/// Imports `bundle` into a fresh ceremony; wants exit 2 with `says`, and
+/// the ceremony unchanged.
+pub fn import_refused(tmp: &Path, bundle: &Path, says: &str) -> Bounded {
+    let dir = tmp.join("c");
+    if !dir.exists() {
+        ceremony_dir(tmp);
+    }
+    let before = crate::common::snapshot(&dir);
+    let r = hostile(
+        &[
+            "-C",
+            crate::common::s(&dir),
+            "import",
+            crate::common::s(bundle),
+        ],
+        2,
+        says,
+    );
+    crate::common::assert_unchanged(&dir, &before);
+    r
 }
