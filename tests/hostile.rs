@@ -293,6 +293,18 @@ fn root_file(
     root: &Key,
     other: &Key,
 ) -> Vec<u8> {
+    root_file_with(d, version, expires, root, other, |_| {})
+}
+
+/// [`root_file`] with the body changed by `edit` before it is signed.
+fn root_file_with(
+    d: Dialect,
+    version: u64,
+    expires: OffsetDateTime,
+    root: &Key,
+    other: &Key,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> Vec<u8> {
     let mut keys = BTreeMap::new();
     keys.insert(root.meta.id(d), root.meta.clone());
     keys.insert(other.meta.id(d), other.meta.clone());
@@ -311,8 +323,10 @@ fn root_file(
             },
         );
     }
+    let mut signed = Root::build(d, version, expires, &keys, &roles);
+    edit(&mut signed);
     let mut env = Envelope {
-        signed: Root::build(d, version, expires, &keys, &roles),
+        signed,
         signatures: Vec::new(),
     };
     ceremony::signature::sign(d, &mut env, &root.meta.id(d), &root.meta, &root.key).unwrap();
@@ -396,12 +410,18 @@ fn a_far_future_time_overflows_nothing() {
         "{}",
         r.stdout
     );
-    // Exit 2: a time past the end of the calendar is not a time.
-    hostile(
-        &["verify", "--at", "+10000-01-01T00:00:00Z", s(&p)],
-        2,
-        "not an RFC 3339 time",
-    );
+    // Exit 2: a time past the end of the calendar is not a time, also when
+    // only its offset carries it past (23:59 behind UTC on 9999-12-31).
+    for late in ["+10000-01-01T00:00:00Z", "9999-12-31T23:59:59-23:59"] {
+        hostile(&["verify", "--at", late, s(&p)], 2, "not an RFC 3339 time");
+    }
+    // Exit 1: a Notary root that expires there, properly signed.
+    let other = Key::new(Dialect::Notary);
+    let file = root_file_with(Dialect::Notary, 1, at(end), &root, &other, |b| {
+        b["expires"] = "9999-12-31T23:59:59-23:59".into();
+    });
+    std::fs::write(&p, file).unwrap();
+    hostile(&["verify", s(&p)], 1, "after the year 9999");
 }
 
 #[test]

@@ -272,7 +272,7 @@ pub fn parse_expiry(s: &str, now: OffsetDateTime) -> Result<OffsetDateTime> {
             .hint("use a duration like 365d, 26w or 10y, or a date like 2030-01-01T00:00:00Z")
     };
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
-        return Ok(t);
+        return crate::metadata::in_utc(t).ok_or_else(bad);
     }
     if let Ok(t) = OffsetDateTime::parse(&format!("{s}T00:00:00Z"), &Rfc3339) {
         return Ok(t);

@@ -122,7 +122,14 @@ fn lone_file_name(path: &Path, bytes: &[u8]) -> Result<String> {
 pub fn run(a: &VerifyArgs) -> Result<()> {
     let at = match &a.at {
         Some(s) => OffsetDateTime::parse(s, &Rfc3339)
-            .map_err(|e| Error::input(format!("--at {s:?} is not an RFC 3339 time: {e}")))?,
+            .ok()
+            .and_then(crate::metadata::in_utc)
+            .ok_or_else(|| {
+                Error::input(format!(
+                    "--at {s:?} is not an RFC 3339 time from year 0 to 9999 in UTC"
+                ))
+                .hint("use a time like 2030-01-01T00:00:00Z")
+            })?,
         None => OffsetDateTime::now_utc(),
     };
     let dialect = a.dialect.as_deref().map(Dialect::parse).transpose()?;

@@ -299,13 +299,31 @@ pub fn parse_expires(dialect: Dialect, s: &str) -> Result<OffsetDateTime> {
             )));
         }
     }
-    OffsetDateTime::parse(s, &Rfc3339)
-        .map_err(|e| Error::verification(format!("expires {s:?} is not an RFC 3339 time: {e}")))
+    let t = OffsetDateTime::parse(s, &Rfc3339)
+        .map_err(|e| Error::verification(format!("expires {s:?} is not an RFC 3339 time: {e}")))?;
+    in_utc(t).ok_or_else(|| {
+        Error::verification(format!(
+            "expires {s:?} falls after the year 9999 in UTC, which no client can represent"
+        ))
+    })
+}
+
+/// `t` in UTC, or None when its offset carries it past the year 9999
+/// (`9999-12-31T23:59:59-23:59`): every time read from input is taken in
+/// UTC here, so no later arithmetic or formatting meets such a time.
+pub fn in_utc(t: OffsetDateTime) -> Option<OffsetDateTime> {
+    t.checked_to_offset(time::UtcOffset::UTC)
 }
 
 /// Formats a time as `YYYY-MM-DDTHH:MM:SSZ`, which both dialects accept.
 pub fn format_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
+    // Times from input are in UTC already (see in_utc); one that cannot be
+    // is shown as it is rather than panic.
+    let Some(t) = in_utc(t) else {
+        return t
+            .format(&Rfc3339)
+            .unwrap_or_else(|_| "(a time out of range)".into());
+    };
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         t.year(),
