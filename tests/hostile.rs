@@ -52,7 +52,7 @@ fn dev_zero_is_refused_without_being_read() {
         "is a device",
     );
     let tmp = tempfile::tempdir().unwrap();
-    import_refused(tmp.path(), Path::new("/dev/zero"), "/dev/zero");
+    import_refused(tmp.path(), Path::new("/dev/zero"), "/dev/zero is a device");
 }
 
 #[test]
@@ -64,6 +64,7 @@ fn fifos_are_refused_without_hanging() {
     let f = t.join("f.json");
     mkfifo(&f);
     hostile(&["verify", s(&f)], 2, "is a FIFO");
+    import_refused(t, &f, "f.json is a FIFO");
     hostile(
         &["verify", "--trusted-root", s(&f), s(&data(TUF_OK))],
         2,

@@ -210,7 +210,9 @@ fn read_frames(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
 /// Reads a bundle: a folder with SHA256SUMS, a folder of QR images (or one
 /// with a `qr/` folder), or one file.
 pub fn read_bundle(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
-    if path.is_file() {
+    // Anything but a folder is read as one file (a FIFO or device is
+    // refused there, unopened).
+    if !path.is_dir() {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_string())

@@ -131,7 +131,8 @@ pub fn read_file_in(dir: &Path, name: &str, limit: Limit) -> Result<Vec<u8>> {
             Error::io(at, std::io::Error::from(e))
         }
     };
-    let dir_flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    // NONBLOCK: a FIFO in a folder's place must not hang the open.
+    let dir_flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NONBLOCK | OFlags::CLOEXEC;
     let mut fd = rustix::fs::open(dir, dir_flags, Mode::empty()).map_err(|e| io(e, dir))?;
     let mut parts: Vec<&str> = name.split('/').collect();
     let last = parts.pop().unwrap_or_default();
