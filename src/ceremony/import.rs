@@ -176,25 +176,7 @@ impl Workspace {
             }
         }
         if !requests.is_empty() {
-            let staged = self.staged_for_request(now)?.env;
-            let digest = sha256_hex(&staged.canonical_signed());
-            let mut sigs = Vec::new();
-            for (name, r) in &requests {
-                if r.digest != digest {
-                    return Err(Error::verification(format!(
-                        "{name}: signs another body than the staged root"
-                    )));
-                }
-                if let Some(bad) = r.bad_signatures()?.into_iter().next() {
-                    return Err(Error::verification(format!("{name}: {bad}")));
-                }
-                for s in r.metadata_signatures() {
-                    if !staged.signatures.contains(&s) {
-                        sigs.push((name.clone(), s));
-                    }
-                }
-            }
-            out.merged = Some(self.merge_root_signatures(&sigs, now)?);
+            out.merged = Some(self.merge_requests(&requests, now)?);
         }
         for (role, id, bytes) in keys {
             match self.key_by_id(&id)? {

@@ -17,6 +17,7 @@ pub mod delegations;
 pub mod export;
 pub mod import;
 pub mod keys;
+pub mod requests;
 pub mod roles;
 pub mod root;
 pub mod shares;

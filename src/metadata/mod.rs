@@ -6,6 +6,7 @@ pub mod json;
 pub mod keys;
 pub mod roles;
 pub mod root;
+pub mod root_diff;
 
 use serde_json::{Map, Value};
 use std::fmt;
