@@ -321,10 +321,20 @@ impl Workspace {
             return self.in_dialect(parsed);
         }
         let blocks = cert::pem_blocks(text)?;
-        let Some(first) = blocks.first() else {
-            return Err(Error::input(
-                "no key found: expected key JSON or a PEM public key or certificate",
-            ));
+        let first = match blocks.as_slice() {
+            [one] => one,
+            [] => {
+                return Err(Error::input(
+                    "no key found: expected key JSON or a PEM public key or certificate",
+                ));
+            }
+            more => {
+                return Err(Error::input(format!(
+                    "the file holds {} PEM blocks where one key or certificate is expected",
+                    more.len()
+                ))
+                .hint("import each key from a file of its own"));
+            }
         };
         match first.label.as_str() {
             "CERTIFICATE" => {

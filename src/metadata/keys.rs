@@ -112,11 +112,8 @@ impl MetaKey {
             "ecdsa-x509" => {
                 let text = String::from_utf8(raw)
                     .map_err(|_| Error::input("ecdsa-x509 key: public is not PEM text"))?;
-                let chain = cert::parse_pem_chain(&text)?;
-                let leaf = chain
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| Error::input("ecdsa-x509 key holds no certificate"))?;
+                let leaf =
+                    cert::parse_single_pem(&text).map_err(|e| e.context("ecdsa-x509 key"))?;
                 (leaf.public_key.clone()?, Some(leaf))
             }
             "rsa" | "rsa-x509" => {
