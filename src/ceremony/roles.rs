@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 
+use super::keys::check_role;
 use super::{KeyRecord, Passphrases, Workspace, parse_expiry};
 use crate::error::{Error, Result};
 use crate::metadata::roles::{FileMeta, MetaList, Targets};
@@ -50,7 +51,7 @@ impl Workspace {
 
     /// The latest signed file of a role held in the ceremony.
     pub fn role_file(&self, role: &str) -> Result<Option<Vec<u8>>> {
-        self.read_state(&format!("metadata/{role}.json"))
+        self.read_state(&role_state(self.dialect, role)?)
     }
 
     /// Delegated roles with a signed file here, parents before children.
@@ -95,6 +96,7 @@ impl Workspace {
     }
 
     fn file_name(&self, role: &str, bytes: &[u8]) -> Result<String> {
+        check_role(self.dialect, role)?;
         Ok(match (self.dialect, role) {
             (Dialect::Tuf, "timestamp") | (Dialect::Notary, _) => format!("{role}.json"),
             (Dialect::Tuf, _) => {
@@ -257,7 +259,7 @@ impl Workspace {
                 "{file} could not be checked against its delegating role"
             )));
         }
-        let rel = format!("metadata/{role}.json");
+        let rel = role_state(self.dialect, role)?;
         if let Some(parent) = self.dir.join(&rel).parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
@@ -427,6 +429,13 @@ impl Workspace {
             now,
         )
     }
+}
+
+/// Where the latest signed file of `role` is kept in the ceremony, once
+/// its name is known to be safe as a path.
+fn role_state(dialect: Dialect, role: &str) -> Result<String> {
+    check_role(dialect, role)?;
+    Ok(format!("metadata/{role}.json"))
 }
 
 fn is_role_file(name: &str, role: &str) -> bool {
