@@ -300,19 +300,25 @@ impl Workspace {
     }
 
     /// The targets body delegation edits work on: the staged one, else the
-    /// latest signed one, else an empty one.
+    /// latest signed one, else an empty one. It is checked before any edit,
+    /// so an edit never launders a body the tool would refuse.
     pub fn targets_body(&self) -> Result<Value> {
-        if let Some(b) = self.read_state(STAGED_TARGETS)? {
-            return crate::metadata::json::parse_strict(&b);
-        }
-        match self.role_file("targets")? {
-            Some(b) => Ok(Envelope::parse(&b)?.signed),
-            None => Ok(Targets::build_empty(
-                self.dialect,
-                1,
-                OffsetDateTime::now_utc(),
-            )),
-        }
+        let body = if let Some(b) = self.read_state(STAGED_TARGETS)? {
+            crate::metadata::json::parse_strict(&b).map_err(|e| e.context(STAGED_TARGETS))?
+        } else {
+            match self.role_file("targets")? {
+                Some(b) => Envelope::parse(&b)?.signed,
+                None => {
+                    return Ok(Targets::build_empty(
+                        self.dialect,
+                        1,
+                        OffsetDateTime::now_utc(),
+                    ));
+                }
+            }
+        };
+        Targets::parse(self.dialect, &body, "targets")?;
+        Ok(body)
     }
 
     /// Stages an edited targets body, after checking it.
