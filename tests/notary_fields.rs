@@ -6,7 +6,7 @@
 //! well-formed JSON whose meaning fails the tool's check, the same verdict
 //! `verify` gives it), the ceremony directory unchanged. And against the real
 //! notary-server and client: such a file, had it been signed, would have
-//! meant something else to notary.
+//! meant something else to notary. TUF: folded keys refused, unknown fields kept.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -434,4 +434,58 @@ fn notary_reads_delegation_long_s_as_delegations() {
     assert!(r.stderr.contains(want), "{}", r.stderr);
     let b = bundle(&tmp.path().join("bundle"), &[("targets.json", targets)]);
     ceremony_refuses(&dir, &["import", s(&b)], want);
+}
+
+/// TUF keeps unknown fields (python-tuf and tough do; the spec allows
+/// them), but go-tuf folds keys as notary does: a key that folds to a TUF
+/// field without being it is refused, a plainly unknown one is kept and
+/// signed.
+#[test]
+fn tuf_refuses_folded_keys_and_keeps_unknown_fields() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    ok(&["init", s(&dir), "--dialect", "tuf"]);
+    let d = s(&dir);
+    for r in ["root", "targets", "snapshot", "timestamp"] {
+        ok(&["-C", d, "key", "generate", "--role", r, "--label", r]);
+    }
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "init",
+        "--root-key",
+        "root",
+        "--targets-key",
+        "targets",
+        "--snapshot-key",
+        "snapshot",
+        "--timestamp-key",
+        "timestamp",
+    ]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
+    ok(&["-C", d, "targets", "sign"]);
+    let current = read(&dir.join("metadata/targets.json"));
+    let folded = resign(Dialect::Tuf, &current, &[], |m| {
+        m.insert("Delegations".into(), json!({"keys": {}, "roles": []}));
+    });
+    let b = bundle(&tmp.path().join("folded"), &[("targets.json", folded)]);
+    ceremony_refuses(
+        &dir,
+        &["import", s(&b)],
+        "signed.Delegations: folds to \"delegations\" as Go TUF clients (go-tuf) read JSON",
+    );
+    let unknown = resign(Dialect::Tuf, &current, &[], |m| {
+        m.insert("x-release-note".into(), json!({"Version": "kept as is"}));
+    });
+    let b = bundle(&tmp.path().join("unknown"), &[("targets.json", unknown)]);
+    ok(&["-C", d, "import", s(&b)]);
+    ok(&["-C", d, "targets", "sign"]);
+    ok(&["-C", d, "snapshot", "sign"]);
+    ok(&["-C", d, "timestamp", "sign"]);
+    let out = tmp.path().join("out");
+    ok(&["-C", d, "export", s(&out)]);
+    let signed: Value = serde_json::from_slice(&read(&out.join("2.targets.json"))).unwrap();
+    assert_eq!(signed["signed"]["x-release-note"]["Version"], "kept as is");
+    ok(&["verify", s(&out)]);
 }
