@@ -489,3 +489,27 @@ fn tuf_refuses_folded_keys_and_keeps_unknown_fields() {
     assert_eq!(signed["signed"]["x-release-note"]["Version"], "kept as is");
     ok(&["verify", s(&out)]);
 }
+
+/// The envelope around the body: Go would read `Signatures` and a
+/// signature's `KeyID` too; the tool takes neither and says why.
+#[test]
+fn folded_envelope_and_signature_fields_are_named() {
+    let su = setup();
+    let original = read(&su.out.join("targets.json"));
+    let mut v: Value = serde_json::from_slice(&original).unwrap();
+    v["Signatures"] = json!([]);
+    verify_refuses(
+        &su,
+        "envelope",
+        &[("targets.json", serde_json::to_vec(&v).unwrap())],
+        "unexpected top-level field \"Signatures\" (folds to \"signatures\" as Go reads JSON)",
+    );
+    let mut v: Value = serde_json::from_slice(&original).unwrap();
+    v["signatures"][0]["KeyID"] = json!("00");
+    verify_refuses(
+        &su,
+        "signature",
+        &[("targets.json", serde_json::to_vec(&v).unwrap())],
+        "unexpected field \"KeyID\" in a signature (folds to \"keyid\" as Go reads JSON)",
+    );
+}
