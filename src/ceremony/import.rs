@@ -9,7 +9,8 @@ use time::OffsetDateTime;
 use super::Workspace;
 use super::root::SignOutcome;
 use crate::error::{Error, Result};
-use crate::metadata::{Envelope, RoleKind, common};
+use crate::metadata::Envelope;
+use crate::metadata::roles::Targets;
 use crate::transfer::frames::{self, Frame};
 use crate::transfer::input::{Limit, read_file};
 use crate::transfer::request::Request;
@@ -163,7 +164,9 @@ impl Workspace {
                 requests.push((name.clone(), r));
             } else if name == "targets.json" {
                 let env = Envelope::parse(bytes).map_err(|e| e.context(name))?;
-                common(self.dialect, &env.signed, RoleKind::Targets)
+                // Judged in full (fields as notary reads them, delegation
+                // names) before anything is changed.
+                Targets::parse(self.dialect, &env.signed, "targets")
                     .map_err(|e| e.context(name))?;
                 let ours = self.role_file("targets")?;
                 if ours.as_deref() != Some(bytes.as_slice()) {

@@ -12,7 +12,7 @@ use crate::key::cert::{self, CertInfo};
 use crate::key::private::PrivateKey;
 use crate::key::{Algorithm, PublicKey};
 use crate::metadata::keys::MetaKey;
-use crate::metadata::roles::notary_role_name_ok;
+use crate::metadata::names::role_name_problem;
 use crate::metadata::root::short;
 use crate::metadata::{Dialect, format_time, json};
 use crate::signature::CertPolicy;
@@ -68,28 +68,16 @@ impl KeyRecord {
     }
 }
 
-/// Checks a role name: a top-level role or a delegation the dialect allows.
+/// Checks a role name given on the command line: a top-level role or a
+/// delegation the dialect allows, safe as a file name (one rule for every
+/// place a role name is used: [`role_name_problem`]).
 pub fn check_role(dialect: Dialect, role: &str) -> Result<()> {
-    if ["root", "targets", "snapshot", "timestamp"].contains(&role) {
-        return Ok(());
-    }
-    let ok = match dialect {
-        Dialect::Notary => notary_role_name_ok(role),
-        Dialect::Tuf => {
-            !role.is_empty()
-                && role
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
-                && !role.starts_with(['.', '/'])
-        }
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::input(format!("{role:?} is not a role name")).hint(match dialect {
+    match role_name_problem(dialect, role) {
+        None => Ok(()),
+        Some(why) => Err(Error::input(why).hint(match dialect {
             Dialect::Notary => "use root, targets, snapshot, timestamp, or a lowercase delegation like targets/releases",
-            Dialect::Tuf => "use root, targets, snapshot, timestamp, or a delegated role name",
-        }))
+            Dialect::Tuf => "use root, targets, snapshot, timestamp, or a delegated role name without '/'",
+        })),
     }
 }
 

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 
+use super::keys::check_role;
 use super::{KeyRecord, Passphrases, Workspace, parse_expiry};
 use crate::error::{Error, Result};
 use crate::metadata::roles::{FileMeta, MetaList, Targets};
@@ -50,7 +51,7 @@ impl Workspace {
 
     /// The latest signed file of a role held in the ceremony.
     pub fn role_file(&self, role: &str) -> Result<Option<Vec<u8>>> {
-        self.read_state(&format!("metadata/{role}.json"))
+        self.read_state(&role_state(self.dialect, role)?)
     }
 
     /// Delegated roles with a signed file here, parents before children.
@@ -95,6 +96,7 @@ impl Workspace {
     }
 
     fn file_name(&self, role: &str, bytes: &[u8]) -> Result<String> {
+        check_role(self.dialect, role)?;
         Ok(match (self.dialect, role) {
             (Dialect::Tuf, "timestamp") | (Dialect::Notary, _) => format!("{role}.json"),
             (Dialect::Tuf, _) => {
@@ -257,7 +259,7 @@ impl Workspace {
                 "{file} could not be checked against its delegating role"
             )));
         }
-        let rel = format!("metadata/{role}.json");
+        let rel = role_state(self.dialect, role)?;
         if let Some(parent) = self.dir.join(&rel).parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
@@ -298,19 +300,25 @@ impl Workspace {
     }
 
     /// The targets body delegation edits work on: the staged one, else the
-    /// latest signed one, else an empty one.
+    /// latest signed one, else an empty one. It is checked before any edit,
+    /// so an edit never launders a body the tool would refuse.
     pub fn targets_body(&self) -> Result<Value> {
-        if let Some(b) = self.read_state(STAGED_TARGETS)? {
-            return crate::metadata::json::parse_strict(&b);
-        }
-        match self.role_file("targets")? {
-            Some(b) => Ok(Envelope::parse(&b)?.signed),
-            None => Ok(Targets::build_empty(
-                self.dialect,
-                1,
-                OffsetDateTime::now_utc(),
-            )),
-        }
+        let body = if let Some(b) = self.read_state(STAGED_TARGETS)? {
+            crate::metadata::json::parse_strict(&b).map_err(|e| e.context(STAGED_TARGETS))?
+        } else {
+            match self.role_file("targets")? {
+                Some(b) => Envelope::parse(&b)?.signed,
+                None => {
+                    return Ok(Targets::build_empty(
+                        self.dialect,
+                        1,
+                        OffsetDateTime::now_utc(),
+                    ));
+                }
+            }
+        };
+        Targets::parse(self.dialect, &body, "targets")?;
+        Ok(body)
     }
 
     /// Stages an edited targets body, after checking it.
@@ -427,6 +435,13 @@ impl Workspace {
             now,
         )
     }
+}
+
+/// Where the latest signed file of `role` is kept in the ceremony, once
+/// its name is known to be safe as a path.
+fn role_state(dialect: Dialect, role: &str) -> Result<String> {
+    check_role(dialect, role)?;
+    Ok(format!("metadata/{role}.json"))
 }
 
 fn is_role_file(name: &str, role: &str) -> bool {

@@ -76,11 +76,13 @@ impl MetaKey {
         })
     }
 
-    /// Reads a key object of `dialect`.
+    /// Reads a key object of `dialect`, held to the fields a Go reader
+    /// would see (see [`super::fields`]).
     pub fn from_value(dialect: Dialect, v: &Value) -> Result<Self> {
         let m = v
             .as_object()
             .ok_or_else(|| Error::input("key is not an object"))?;
+        super::fields::check_key(dialect, v)?;
         let keytype = super::str_field(m, "keytype")?;
         let keyval = m
             .get("keyval")

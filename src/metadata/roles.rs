@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 use super::keys::parse_key_map;
+use super::names::check_delegated_name;
+pub use super::names::notary_role_name_ok;
 use super::root::{KeyEntry, check_key_ids, parse_role_keys};
 use super::{Common, Dialect, RoleKind, TUF_SPEC_VERSION, common, format_time};
 use crate::error::{Error, Result};
@@ -34,20 +36,6 @@ pub struct Targets {
     pub roles: Vec<DelegatedRole>,
 }
 
-/// Notary's rule for delegation names: lowercase `[-a-z0-9_/]`, under
-/// `targets/`, path-clean, shorter than 256.
-pub fn notary_role_name_ok(name: &str) -> bool {
-    name.len() < 256
-        && name.starts_with("targets/")
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_/".contains(&b))
-        && !name.ends_with('/')
-        && !name
-            .split('/')
-            .any(|p| p.is_empty() || p == "." || p == "..")
-}
-
 impl Targets {
     /// Reads a targets role named `name` and checks its delegations.
     pub fn parse(dialect: Dialect, signed: &Value, name: &str) -> Result<Self> {
@@ -72,6 +60,7 @@ impl Targets {
                         .and_then(Value::as_str)
                         .ok_or_else(|| Error::verification("a delegated role has no name"))?
                         .to_string();
+                    check_delegation_shape(dialect, name, &rname, r)?;
                     let rk = parse_role_keys(&rname, r)?;
                     for id in &rk.keyids {
                         if !keys.contains_key(id) {
@@ -80,7 +69,6 @@ impl Targets {
                             )));
                         }
                     }
-                    check_delegation_shape(dialect, name, &rname, r)?;
                     if roles.iter().any(|x: &DelegatedRole| x.name == rname) {
                         return Err(Error::verification(format!(
                             "delegation {rname} is listed twice"
@@ -124,13 +112,10 @@ impl Targets {
 }
 
 fn check_delegation_shape(dialect: Dialect, parent: &str, name: &str, r: &Value) -> Result<()> {
+    // The name becomes a file name wherever the tool writes the role.
+    check_delegated_name(dialect, name)?;
     match dialect {
         Dialect::Notary => {
-            if !notary_role_name_ok(name) {
-                return Err(Error::verification(format!(
-                    "{name:?} is not a valid Notary role name"
-                )));
-            }
             // A role may delegate only to its direct children.
             let parent_ok = name.rsplit_once('/').is_some_and(|(p, _)| p == parent);
             if !parent_ok {
