@@ -574,6 +574,80 @@ fn offline_bundle(tmp: &Path) -> PathBuf {
     out
 }
 
+/// A copy of the bundle `from` at `to`, changed by `edit`.
+fn edited(from: &Path, to: &Path, edit: impl FnOnce(&Path)) -> PathBuf {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.path().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+    edit(to);
+    to.to_path_buf()
+}
+
+#[test]
+fn a_bundle_changed_on_the_way_is_refused_before_any_connection() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let bundle = offline_bundle(t);
+    let srv = Fake::not_found();
+    let url = format!("http://127.0.0.1:{}", srv.port);
+    let sums = |d: &Path| std::fs::read_to_string(d.join("SHA256SUMS")).unwrap();
+    let cases: Vec<(PathBuf, i32, &str)> = vec![
+        // UPLOAD is checked like every file: adding a file to send is caught.
+        (
+            edited(&bundle, &t.join("e1"), |d| {
+                std::fs::write(
+                    d.join("UPLOAD"),
+                    "root.json\ntargets.json\nsnapshot.json\n1.root.json\n",
+                )
+                .unwrap()
+            }),
+            1,
+            "UPLOAD: does not match SHA256SUMS",
+        ),
+        (
+            edited(&bundle, &t.join("e2"), |d| drop_from_bundle(d, "UPLOAD")),
+            2,
+            "SHA256SUMS does not cover UPLOAD",
+        ),
+        (
+            edited(&bundle, &t.join("e3"), |d| {
+                let s = sums(d) + &format!("{}  ../c/keys.json\n", "0".repeat(64));
+                std::fs::write(d.join("SHA256SUMS"), s).unwrap()
+            }),
+            2,
+            "not a file an export writes",
+        ),
+        (
+            edited(&bundle, &t.join("e4"), |d| {
+                std::fs::copy(d.join("root.json"), d.join("root\".json")).unwrap();
+                let s = sums(d).replace("  root.json", "  root\".json");
+                std::fs::write(d.join("SHA256SUMS"), s).unwrap()
+            }),
+            2,
+            "not a file an export writes",
+        ),
+        (
+            edited(&bundle, &t.join("e5"), |d| {
+                std::fs::rename(d.join("1.root.json"), d.join("01.root.json")).unwrap();
+                let s = sums(d).replace("  1.root.json", "  01.root.json");
+                std::fs::write(d.join("SHA256SUMS"), s).unwrap()
+            }),
+            2,
+            "not a file an export writes",
+        ),
+    ];
+    for (dir, code, want) in cases {
+        let (r, _) = publish_within(QUICK * 5, &["--server", &url, "push", s(&dir)]);
+        assert_eq!(r.code, code, "{}: {}", dir.display(), r.stderr);
+        assert!(r.stderr.contains(want), "{}: {}", dir.display(), r.stderr);
+    }
+    assert!(srv.seen().is_empty(), "contacted: {:?}", srv.seen());
+}
+
 #[test]
 fn redirects_are_not_followed() {
     let tmp = tempfile::tempdir().unwrap();

@@ -7,6 +7,7 @@
 //! by fingerprint words computed here, and a bundle is pushed only when it
 //! continues the root the server holds.
 
+mod bundle;
 mod endpoint;
 mod history;
 mod http;
@@ -16,11 +17,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
+use bundle::{Bundle, read_bundle};
 use ceremony::error::{Error, Result};
 use ceremony::metadata::{Dialect, Envelope, format_time};
 use ceremony::signature::verify::{Options, verify_files};
-use ceremony::transfer::input::{Limit, read_file};
-use ceremony::transfer::{self, sha256_hex, words};
+use ceremony::transfer::{self, words};
 use ceremony::{errln, outln};
 use endpoint::tuf_path;
 use http::{Server, error_detail};
@@ -147,85 +148,6 @@ fn fetch_keys(srv: &Server, gun: &str, out: &Path) -> Result<()> {
         out.display()
     );
     Ok(())
-}
-
-/// A bundle's files by name, and the names to upload in order.
-struct Bundle {
-    files: BTreeMap<String, Vec<u8>>,
-    upload: Vec<String>,
-}
-
-/// A file name the export writes: `root.json`, `N.root.json`,
-/// `targets/releases.json`, `UPLOAD`. Anything else (a path out of the
-/// bundle, a quote or line break that would break the upload's headers,
-/// `+1.root.json` read as version 1) is refused.
-fn bundle_name_ok(name: &str) -> bool {
-    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/');
-    let canonical_number =
-        |n: &str| n == "0" || (!n.starts_with('0') && n.chars().all(|c| c.is_ascii_digit()));
-    !name.is_empty()
-        && name.len() <= 255
-        && name.chars().all(ok_char)
-        && name
-            .split('/')
-            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
-        && name.strip_suffix(".root.json").is_none_or(|n| {
-            !n.chars().next().is_some_and(|c| c.is_ascii_digit()) || canonical_number(n)
-        })
-}
-
-/// Reads a bundle, checking every file against SHA256SUMS first; UPLOAD
-/// must be one of the files it covers.
-fn read_bundle(dir: &Path) -> Result<Bundle> {
-    let sums_path = dir.join("SHA256SUMS");
-    let sums = read_file(&sums_path, Limit::Small)?;
-    let sums = String::from_utf8(sums)
-        .map_err(|_| Error::input(format!("{}: not text", sums_path.display())))?;
-    let mut files = BTreeMap::new();
-    for line in sums.lines().filter(|l| !l.trim().is_empty()) {
-        let (hash, name) = line.split_once("  ").ok_or_else(|| {
-            Error::input(format!("SHA256SUMS: bad line {}", printable(line, 200)))
-        })?;
-        if !bundle_name_ok(name) {
-            return Err(Error::input(format!(
-                "SHA256SUMS names {}, which is not a file an export writes",
-                printable(name, 200)
-            ))
-            .hint("export again on the offline machine"));
-        }
-        let p = dir.join(name);
-        let bytes = read_file(&p, Limit::Metadata)?;
-        if sha256_hex(&bytes) != hash {
-            return Err(Error::verification(format!(
-                "{name}: does not match SHA256SUMS (damaged or changed on the way)"
-            ))
-            .hint("export again on the offline machine"));
-        }
-        if files.insert(name.to_string(), bytes).is_some() {
-            return Err(Error::input(format!("SHA256SUMS names {name} twice")));
-        }
-    }
-    let upload_text = files.get("UPLOAD").ok_or_else(|| {
-        Error::input("SHA256SUMS does not cover UPLOAD: nothing says what to publish")
-            .hint("push a Notary export (`ceremony export`)")
-    })?;
-    let upload: Vec<String> = String::from_utf8_lossy(upload_text)
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_string)
-        .collect();
-    for n in &upload {
-        if n == "UPLOAD" || n == "SHA256SUMS" || !files.contains_key(n) {
-            return Err(Error::input(format!(
-                "UPLOAD names {}, which is not a metadata file SHA256SUMS covers",
-                printable(n, 200)
-            )));
-        }
-    }
-    if upload.is_empty() {
-        return Err(Error::input("UPLOAD lists nothing to publish"));
-    }
-    Ok(Bundle { files, upload })
 }
 
 fn push(srv: &Server, bundle: &Path, gun: Option<&str>) -> Result<()> {
