@@ -295,6 +295,17 @@ fn push_sends_only_a_bundle_that_continues_the_servers_root() {
         );
     }
     assert_eq!(root_version(&server_root(&srv).1), 4);
+    // No rotation: a targets-only bundle keeps the server's root.
+    ok(&["-C", s(&a), "targets", "sign"]);
+    export(&a, &t.join("a4-targets"));
+    let r = publish(&srv, &["push", s(&t.join("a4-targets"))]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with("the bundle keeps the server's root version 4 (the same signed root)"),
+        "{}",
+        r.stderr
+    );
     // The fork is still refused at the server's new version.
     refused(
         &srv,
