@@ -1,7 +1,8 @@
 //! The online tool against small hostile servers written here: the server
 //! address is checked before any connection (plain HTTP only to this
 //! machine, no tricks), a bundle changed on the way is refused before any
-//! connection, redirects are not followed, and no answer floods, hangs or
+//! connection, redirects are not followed, a server root that does not
+//! carry its own signatures stops a push, and no answer floods, hangs or
 //! panics the tool, or rewrites the terminal.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -364,5 +365,52 @@ fn hostile_answers_neither_flood_nor_hang_nor_panic() {
         assert_eq!(r.code, 2, "{}", r.stderr);
         assert!(r.stderr.contains(want), "{}", r.stderr);
         assert!(!keys.exists());
+    }
+}
+
+#[test]
+fn a_server_root_that_does_not_verify_stops_the_push() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    offline_bundle(t, GUN);
+    // Version 2 of the same ceremony, to push onto a server holding 1.
+    let dir = t.join("c");
+    let d = s(&dir);
+    ok(&["-C", d, "root", "rotate"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
+    ok(&["-C", d, "snapshot", "sign"]);
+    let out = t.join("out2");
+    ok(&["-C", d, "export", s(&out)]);
+    let genuine = std::fs::read(out.join("1.root.json")).unwrap();
+    // The same signed body without its signatures: the server's root is
+    // the start of the chain, so it must carry its own threshold.
+    let mut v: serde_json::Value = serde_json::from_slice(&genuine).unwrap();
+    v["signatures"] = serde_json::json!([]);
+    let unsigned = serde_json::to_vec(&v).unwrap();
+    for (root, code, want) in [
+        (
+            unsigned,
+            1,
+            "the server's root version 1 for registry.example.com/ceremony/hostile does not verify",
+        ),
+        (
+            genuine,
+            0,
+            "continues the server's root version 1 to version 2",
+        ),
+    ] {
+        let srv = Fake::start(move |line| {
+            if line.starts_with("GET ") {
+                response(200, "", &root)
+            } else {
+                response(200, "", b"")
+            }
+        });
+        let url = format!("http://127.0.0.1:{}", srv.port);
+        let (r, _) = publish_within(QUICK * 5, &["--server", &url, "push", s(&out)]);
+        assert_eq!(r.code, code, "{}", r.stderr);
+        assert!(r.stderr.contains(want), "{}", r.stderr);
+        let posts = srv.seen().iter().filter(|l| l.starts_with("POST ")).count();
+        assert_eq!(posts, usize::from(code == 0), "{:?}", srv.seen());
     }
 }
