@@ -21,8 +21,8 @@ use crate::transfer::{self, sha256_hex};
 pub struct ImportOutcome {
     /// Every file the bundle held.
     pub files: Vec<String>,
-    /// Keys imported (labels), or already known.
-    pub keys: Vec<String>,
+    /// Keys imported, or already known.
+    pub keys: Vec<ImportedKey>,
     /// The merge of signed requests, if any.
     pub merged: Option<SignOutcome>,
     /// Whether a targets body was staged for `targets sign`.
@@ -31,6 +31,18 @@ pub struct ImportOutcome {
     pub ignored: Vec<String>,
     /// Readback words of the whole bundle.
     pub words: String,
+}
+
+/// A server key an import took in (or found already known).
+#[derive(Debug, Clone)]
+pub struct ImportedKey {
+    /// Label and short ID, as `key list` shows it.
+    pub display: String,
+    /// Whether the ceremony held it before this import.
+    pub known: bool,
+    /// Its fingerprint words ([`transfer::words::key_phrase`] of its key
+    /// ID), which `ceremony-publish fetch-keys` printed online.
+    pub phrase: String,
 }
 
 fn is_image(p: &Path) -> bool {
@@ -183,7 +195,11 @@ impl Workspace {
         }
         for (role, id, bytes) in keys {
             match self.key_by_id(&id)? {
-                Some(k) => out.keys.push(format!("{} (already known)", k.display())),
+                Some(k) => out.keys.push(ImportedKey {
+                    display: k.display(),
+                    known: true,
+                    phrase: transfer::words::key_phrase(&k.id),
+                }),
                 None => {
                     let label = format!("server-{role}");
                     let label = if self.keys()?.iter().any(|k| k.label == label) {
@@ -192,7 +208,11 @@ impl Workspace {
                         Some(label)
                     };
                     let rec = self.import_key(&role, &bytes, label.as_deref(), now)?;
-                    out.keys.push(rec.display());
+                    out.keys.push(ImportedKey {
+                        display: rec.display(),
+                        known: false,
+                        phrase: transfer::words::key_phrase(&rec.id),
+                    });
                 }
             }
         }

@@ -329,7 +329,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 o.words
             );
             for k in &o.keys {
-                crate::outln!("key {k}");
+                let known = if k.known { " (already known)" } else { "" };
+                crate::outln!(
+                    "key {}{known}\n  fingerprint words: {}",
+                    k.display,
+                    k.phrase
+                );
             }
             if let Some(m) = &o.merged {
                 show_tally(&ws, &m.tally)?;
