@@ -268,3 +268,51 @@ impl Workspace {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_from_before_lost_keys_still_read() -> Result<()> {
+        let old = br#"{"id":"ab","role":"root","label":"a","algorithm":"ed25519","key":{},"private":true,"created":"2025-01-01T00:00:00Z"}"#;
+        let rec: KeyRecord =
+            serde_json::from_slice(old).map_err(|e| Error::input(e.to_string()))?;
+        assert!(!rec.is_lost());
+        assert!(rec.can_sign_here());
+        assert!(rec.refuse_if_lost("sign").is_ok());
+        // And a record without a mark is written as before: no `lost` field.
+        let text = serde_json::to_string(&rec).map_err(|e| Error::input(e.to_string()))?;
+        assert!(!text.contains("lost"), "{text}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_lost_record_refuses_and_names_when_and_why() -> Result<()> {
+        let text = br#"{"id":"ab","role":"root","label":"a b","algorithm":"ed25519","key":{},"private":true,"created":"2025-01-01T00:00:00Z","lost":{"on":"2025-02-03T04:05:06Z","reason":"stolen"}}"#;
+        let rec: KeyRecord =
+            serde_json::from_slice(text).map_err(|e| Error::input(e.to_string()))?;
+        assert!(!rec.can_sign_here());
+        let Err(e) = rec.refuse_if_lost("sign") else {
+            panic!("a lost key was accepted");
+        };
+        assert!(
+            e.reason()
+                .contains("marked lost on 2025-02-03T04:05:06Z (stolen)")
+        );
+        // A label that needs quoting is named by its ID in suggested commands.
+        assert!(e.hint_text().is_some_and(|h| h.contains("--remove-key ab")));
+        Ok(())
+    }
+
+    #[test]
+    fn reasons_are_one_short_line() {
+        assert!(check_reason(Some("line\nbreak")).is_err());
+        assert!(check_reason(Some(&"x".repeat(MAX_REASON + 1))).is_err());
+        assert_eq!(check_reason(Some("  ")).ok(), Some(None));
+        assert_eq!(
+            check_reason(Some(" stolen ")).ok(),
+            Some(Some("stolen".into()))
+        );
+    }
+}
