@@ -299,6 +299,8 @@ fn a_lost_key_is_named_by_root_sign_and_rotation_takes_it_out() {
         "{rec}"
     );
     assert_eq!(rec["lost"]["key_file_kept"], true, "{rec}");
+    // Not "held" either: an older tool, blind to the mark, will not open it.
+    assert_eq!(rec["private"], false, "{rec}");
     assert_eq!(
         std::fs::read(key_file(&dir, "c")).unwrap(),
         c_file,

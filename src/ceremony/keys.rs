@@ -36,7 +36,8 @@ pub struct KeyRecord {
     pub algorithm: String,
     /// The key object as metadata lists it.
     pub key: Value,
-    /// Whether the private key is held here (age-encrypted).
+    /// Whether the private key is held here (age-encrypted); cleared when
+    /// the key is marked lost (its file is kept, see [`Lost`]).
     pub private: bool,
     /// When the record was made.
     pub created: String,

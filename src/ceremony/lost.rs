@@ -161,6 +161,9 @@ impl Workspace {
             confirmed: confirmed.to_string(),
             key_file_kept: rec.private && key_file.symlink_metadata().is_ok(),
         });
+        // Not "held" any more either, so that a tool from before lost keys
+        // (which ignores the mark) does not open the file.
+        rec.private = false;
         let text = serde_json::to_vec_pretty(&rec).map_err(|e| Error::input(e.to_string()))?;
         self.write_state(&format!("keys/{}.json", rec.id), &text)?;
         Ok(rec)
