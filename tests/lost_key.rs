@@ -420,6 +420,29 @@ fn a_lost_key_is_named_by_root_sign_and_rotation_takes_it_out() {
 }
 
 #[test]
+fn a_staged_root_that_adds_a_key_marked_lost_since_is_not_signed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tuf_ceremony(tmp.path(), &["a"], 1);
+    let d = s(&dir);
+    ok(&["-C", d, "key", "generate", "--role", "root", "--label", "d"]);
+    ok(&["-C", d, "root", "rotate", "--add-key", "d"]);
+    ok(&["-C", d, "--yes", "key", "mark-lost", "d"]);
+    let status = ok(&["-C", d, "root", "status"]).stdout;
+    assert!(
+        status.contains("lost: key d (") && status.contains("staged version 2"),
+        "{status}"
+    );
+    let before = snapshot(&dir);
+    let r = fails(2, &["-C", d, "--yes", "root", "sign"]);
+    assert!(
+        r.stderr.contains("adds key d (") && r.stderr.contains("cannot be added to a root"),
+        "{}",
+        r.stderr
+    );
+    assert_unchanged(&dir, &before);
+}
+
+#[test]
 fn every_signing_path_refuses_a_lost_key() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tuf_ceremony(tmp.path(), &["a"], 1);

@@ -259,6 +259,34 @@ impl Workspace {
         Ok(out)
     }
 
+    /// Refuses a staged root that adds a lost key to any role (one staged
+    /// before the key was marked): the rule `root rotate` applies holds at
+    /// signing too. A lost key the previous root already had is only warned
+    /// about.
+    pub fn refuse_lost_additions(&self, staged: &Root, prev: Option<&Root>) -> Result<()> {
+        for l in self.lost_in_root(staged)? {
+            let added: Vec<&str> = l
+                .roles
+                .iter()
+                .filter(|r| {
+                    prev.is_none_or(|p| !p.role(r).is_ok_and(|k| k.keyids.contains(&l.rec.id)))
+                })
+                .map(String::as_str)
+                .collect();
+            if !added.is_empty() {
+                return Err(Error::input(format!(
+                    "the staged root version {} adds key {} as a {} key, and that key was {}: a lost key cannot be added to a root",
+                    staged.common.version,
+                    l.rec.display(),
+                    added.join(", "),
+                    l.rec.lost_note().unwrap_or_default()
+                ))
+                .hint("`ceremony root discard`, then stage the root again with another key"));
+            }
+        }
+        Ok(())
+    }
+
     /// The warning for a lost key a staged root keeps, with the exact flag
     /// that takes it out.
     pub fn lost_staged_line(&self, l: &LostInRoot, version: u64) -> String {

@@ -35,7 +35,8 @@ impl Workspace {
     /// when `specs` is empty, else the named keys; and `recovered`, keys
     /// recovered from shares for this signing only.
     ///
-    /// A key that cannot sign is reported in [`SignOutcome::not_signed`] and
+    /// A staged root that adds a lost key is refused. A key that cannot
+    /// sign is reported in [`SignOutcome::not_signed`] and
     /// the others still sign; the staged root with the new signatures is
     /// kept (or joins the history once complete). When no key could sign,
     /// the error says why and nothing is written. A name that is no key, or
@@ -48,6 +49,7 @@ impl Workspace {
         now: OffsetDateTime,
     ) -> Result<SignOutcome> {
         let (mut env, root, prev) = self.load_staged(now)?;
+        self.refuse_lost_additions(&root, prev.as_ref().map(|(p, _)| p))?;
         let mut eligible: BTreeMap<String, KeyEntry> = root.role_keys("root");
         if let Some((p, _)) = &prev {
             for (id, k) in p.role_keys("root") {
