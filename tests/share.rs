@@ -457,7 +457,7 @@ fn only_shares_needs_confirmation_and_leaves_no_key_file() {
     let list = ok(&["-C", s(&dir), "key", "list"]).stdout;
     assert!(
         list.lines()
-            .any(|l| l.contains("r1") && l.trim_end().ends_with('-')),
+            .any(|l| l.contains("r1") && l.contains("only as shares: set ")),
         "{list}"
     );
 }

@@ -108,6 +108,7 @@ impl Workspace {
         let mut metas = Vec::new();
         for k in &spec.keys {
             let rec = self.find_key(k)?;
+            rec.refuse_if_lost("be added to a delegation")?;
             let meta = rec.meta(self.dialect)?;
             if metas
                 .iter()

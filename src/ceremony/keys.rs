@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
+use super::lost::Lost;
 use super::{Passphrases, Workspace, read};
 use crate::error::{Error, Result};
 use crate::key::cert::{self, CertInfo};
@@ -35,10 +36,14 @@ pub struct KeyRecord {
     pub algorithm: String,
     /// The key object as metadata lists it.
     pub key: Value,
-    /// Whether the private key is held here (age-encrypted).
+    /// Whether the private key is held here (age-encrypted); cleared when
+    /// the key is marked lost (its file is kept, see [`Lost`]).
     pub private: bool,
     /// When the record was made.
     pub created: String,
+    /// Set once the key is marked lost: it never signs again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost: Option<Lost>,
 }
 
 impl KeyRecord {
@@ -128,23 +133,41 @@ impl Workspace {
         Ok(self.keys()?.into_iter().find(|k| k.id == id))
     }
 
-    /// Decrypts the private key of `rec`.
+    /// Decrypts the private key of `rec`. Refused, with the reason in
+    /// words, for a lost key, a key not held here, a missing key file, a
+    /// wrong passphrase and a file that holds another key.
     pub fn unlock(&self, rec: &KeyRecord, passphrases: &mut dyn Passphrases) -> Result<PrivateKey> {
+        rec.refuse_if_lost("sign")?;
         if !rec.private {
             return Err(Error::input(format!(
                 "the private key of {} is not held in this ceremony",
                 rec.display()
             )));
         }
-        let file = read(&self.path(&format!("keys/{}.age", rec.id)))?;
-        let pass = passphrases.unlock(rec)?;
+        let rel = format!("keys/{}.age", rec.id);
+        let path = self.path(&rel);
+        if path.symlink_metadata().is_err() {
+            return Err(Error::input(format!(
+                "key {}: its key file {rel} is missing",
+                rec.display()
+            ))
+            .hint(format!(
+                "restore it from a backup or recover the key from shares; if it is gone for good: `ceremony key mark-lost {}`",
+                rec.spec()
+            )));
+        }
+        let file = read(&path).map_err(|e| e.context(format!("key {}", rec.label)))?;
+        let pass = passphrases
+            .unlock(rec)
+            .map_err(|e| e.context(format!("key {}", rec.label)))?;
         let key = PrivateKey::decrypt(&file, &pass)
             .map_err(|e| e.context(format!("key {}", rec.label)))?;
         if key.public() != rec.meta(self.dialect)?.public {
             return Err(Error::input(format!(
-                "the key file of {} holds a different key",
+                "key {}: its key file holds a different key",
                 rec.display()
-            )));
+            ))
+            .hint("the file was swapped or damaged: restore it from a backup"));
         }
         Ok(key)
     }
@@ -234,6 +257,7 @@ impl Workspace {
             key: meta.object,
             private: true,
             created: format_time(now),
+            lost: None,
         };
         self.store(&rec, Some(&encrypted))?;
         Ok(rec)
@@ -288,6 +312,7 @@ impl Workspace {
             key: meta.object,
             private: false,
             created: format_time(now),
+            lost: None,
         };
         self.store(&rec, None)?;
         Ok(rec)
@@ -365,6 +390,7 @@ impl Workspace {
             return Err(Error::input("Notary key files are for Notary ceremonies"));
         }
         let rec = self.find_key(spec)?;
+        rec.refuse_if_lost("be exported")?;
         if rec.role == "root" && !allow_root {
             return Err(
                 Error::input("refusing to export a root key: it belongs offline")

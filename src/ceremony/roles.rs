@@ -146,15 +146,23 @@ impl Workspace {
         specs: &[String],
     ) -> Result<Vec<KeyRecord>> {
         let keyids = &auth.role.keyids;
+        // A lost key never signs: left out when choosing, refused when named.
+        let lost: Vec<String> = self
+            .keys()?
+            .into_iter()
+            .filter(|k| k.is_lost() && keyids.contains(&k.id))
+            .map(|k| k.display())
+            .collect();
         let recs: Vec<KeyRecord> = if specs.is_empty() {
             self.keys()?
                 .into_iter()
-                .filter(|k| k.private && keyids.contains(&k.id))
+                .filter(|k| k.can_sign_here() && keyids.contains(&k.id))
                 .collect()
         } else {
             let mut v = Vec::new();
             for s in specs {
                 let k = self.find_key(s)?;
+                k.refuse_if_lost("sign")?;
                 if !keyids.contains(&k.id) {
                     return Err(Error::input(format!(
                         "key {} is not a {role} key of {}",
@@ -174,8 +182,13 @@ impl Workspace {
             } else {
                 "sign on the machine that holds the keys"
             };
+            let lost = if lost.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} marked lost)", lost.join(", "))
+            };
             return Err(Error::verification(format!(
-                "{role} needs {need} signature(s) but only {} of its keys are held here",
+                "{role} needs {need} signature(s) but only {} of its keys are held here{lost}",
                 held.len()
             ))
             .hint(hint));

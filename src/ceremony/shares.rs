@@ -224,6 +224,7 @@ impl Workspace {
             return Err(Error::input("each custodian needs a different name"));
         }
         let rec = self.find_key(key)?;
+        rec.refuse_if_lost("be split into shares")?;
         // Seal targets are read before anything secret is touched.
         let mut seals = Vec::new();
         for c in custodians {
@@ -450,6 +451,7 @@ impl Workspace {
         key: &PrivateKey,
         passphrases: &mut dyn Passphrases,
     ) -> Result<()> {
+        rec.refuse_if_lost("be stored in the ceremony")?;
         if rec.private {
             return Err(Error::input(format!(
                 "the private key of {} is already held here",
