@@ -611,3 +611,32 @@ fn no_terminal_and_no_yes_refuses_and_writes_nothing() {
     let r = ok(&["-C", d, "root", "sign", "--yes"]);
     assert!(r.stderr.contains("confirmed by --yes"), "{}", r.stderr);
 }
+
+#[test]
+fn a_signature_by_a_key_marked_lost_is_not_merged() {
+    let f = tuf_two_of_two();
+    let t = f.tmp.path();
+    let a = t.join("a.json");
+    ok(&sign_args(&f.req2, &f.v1, &f.k1, &a));
+    // Meanwhile h1's key is reported lost: whoever holds it now, what it
+    // signed is not taken in.
+    let d = s(&f.coord);
+    ok(&[
+        "-C",
+        d,
+        "--yes",
+        "key",
+        "mark-lost",
+        "h1",
+        "--reason",
+        "laptop stolen",
+    ]);
+    let before = snapshot(&f.coord);
+    let r = fails(1, &["-C", d, "request", "merge", s(&a)]);
+    assert!(
+        r.stderr.contains("a.json") && r.stderr.contains("marked lost"),
+        "{}",
+        r.stderr
+    );
+    assert_unchanged(&f.coord, &before);
+}

@@ -577,9 +577,16 @@ impl Workspace {
         now: OffsetDateTime,
     ) -> Result<SignOutcome> {
         let (mut env, root, prev) = self.load_staged(now)?;
+        self.refuse_lost_additions(&root, prev.as_ref().map(|(p, _)| p))?;
         let msg = env.canonical_signed();
         let mut signed_by = Vec::new();
         for (from, sig) in sigs {
+            // A key marked lost here may be in someone else's hands: what
+            // it signs is not taken in, whoever carried it.
+            if let Some(rec) = self.key_by_id(&sig.keyid)? {
+                rec.refuse_if_lost("sign")
+                    .map_err(|e| Error::verification(format!("{from}: {}", e.reason())))?;
+            }
             let key = root
                 .keys
                 .get(&sig.keyid)
@@ -612,6 +619,13 @@ impl Workspace {
             signed_by.push(self.label_of(&sig.keyid)?);
         }
         self.record_root_signatures(env, &root, prev.as_ref(), signed_by, now)
+    }
+
+    /// The refusals of `root sign` that do not depend on which key signs,
+    /// so they come before anyone is asked to confirm.
+    pub fn check_staged_before_signing(&self, now: OffsetDateTime) -> Result<()> {
+        let (_, root, prev) = self.load_staged(now)?;
+        self.refuse_lost_additions(&root, prev.as_ref().map(|(p, _)| p))
     }
 
     /// The state of the root: current version, and the staged one's changes

@@ -685,11 +685,14 @@ fn confirm_root_sign(cli: &Cli, ws: &Workspace) -> Result<()> {
         // Nothing staged: `root sign` itself says so.
         return Ok(());
     };
+    ws.check_staged_before_signing(now())?;
     crate::errln!("root version {} to sign:", t.version);
     for c in &status.changes {
         crate::errln!("  {c}");
     }
-    if let Some(e) = status.expires {
+    if let Some(e) = status.expires
+        && !status.changes.iter().any(|c| c.starts_with("expires"))
+    {
         crate::errln!("  expires {}", format_time(e));
     }
     for l in status.lost.iter().filter(|l| l.staged_keeps) {
