@@ -170,6 +170,80 @@ fn gun_of(root: &Root) -> Option<String> {
     (cns.all(|c| c == first) && !first.ends_with('*')).then_some(first)
 }
 
+/// Fields of a root body, its role objects and key objects that the tool
+/// reads and shows. Anything else would be signed unseen.
+const ROOT_FIELDS: [&str; 7] = [
+    "_type",
+    "consistent_snapshot",
+    "expires",
+    "keys",
+    "roles",
+    "spec_version",
+    "version",
+];
+
+/// A root a holder is asked to sign must be one she can be shown whole:
+/// no field the tool does not interpret (at any level), every key one the
+/// tool can read (so its ID is checked against it and its type, fingerprint
+/// and certificate are real), and no certificate name that could repaint
+/// her terminal. The tool's own staged roots always pass.
+fn check_showable(dialect: Dialect, body: &Value, root: &Root) -> Result<()> {
+    let unknown = |what: &str, m: Option<&serde_json::Map<String, Value>>, known: &[&str]| match m
+        .and_then(|m| m.keys().find(|k| !known.contains(&k.as_str())))
+    {
+        Some(k) => Err(refuse(format!(
+            "{what} holds a field this tool does not interpret ({}): refusing to sign what cannot be shown",
+            crate::text::printable(k)
+        ))),
+        None => Ok(()),
+    };
+    unknown("the body", body.as_object(), &ROOT_FIELDS)?;
+    if let Some(roles) = body.get("roles").and_then(Value::as_object) {
+        for (name, r) in roles {
+            unknown(
+                &format!("role {name}"),
+                r.as_object(),
+                &["keyids", "threshold"],
+            )?;
+        }
+    }
+    let (key_fields, keyval_fields): (&[&str], &[&str]) = match dialect {
+        Dialect::Notary => (&["keytype", "keyval"], &["private", "public"]),
+        Dialect::Tuf => (&["keytype", "keyval", "scheme"], &["public"]),
+    };
+    if let Some(keys) = body.get("keys").and_then(Value::as_object) {
+        for (id, k) in keys {
+            let what = format!("key {}", short(id));
+            unknown(&what, k.as_object(), key_fields)?;
+            unknown(
+                &what,
+                k.get("keyval").and_then(Value::as_object),
+                keyval_fields,
+            )?;
+        }
+    }
+    for (id, entry) in &root.keys {
+        match entry {
+            Err(why) => {
+                return Err(refuse(format!(
+                    "the body lists key {} that this tool cannot read ({why}): refusing to sign a root whose keys cannot be shown",
+                    short(id)
+                )));
+            }
+            Ok(k) => {
+                let cn = k.cert.as_ref().and_then(|c| c.common_name.as_deref());
+                if cn.is_some_and(crate::text::has_hazard) {
+                    return Err(refuse(format!(
+                        "the certificate of key {} has a common name with control or invisible characters",
+                        short(id)
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Verifies the request's history from `trust` and returns the previous
 /// root (with its body), what it was checked against, and the GUN the
 /// trusted root names.
@@ -182,6 +256,17 @@ fn check_history(
     now: OffsetDateTime,
 ) -> Result<(Option<(Root, Value)>, Checked, Option<String>)> {
     let history = req.history_files()?;
+    for (v, bytes) in &history {
+        let claimed = Envelope::parse(bytes)
+            .ok()
+            .and_then(|e| e.version())
+            .unwrap_or(0);
+        if claimed != *v {
+            return Err(refuse(format!(
+                "the request's root history lists a file as version {v} that is version {claimed}"
+            )));
+        }
+    }
     let version = next.common.version;
     let prev_version = version - 1;
     if let Some(v) = history.keys().find(|v| **v == 0 || **v > prev_version) {
@@ -306,6 +391,7 @@ pub fn review(req: &Request, trust: &Trust, now: OffsetDateTime) -> Result<Revie
     }
     let next = Root::parse(dialect, &req.signed)
         .map_err(|e| refuse(format!("the body to sign: {}", e.reason())))?;
+    check_showable(dialect, &req.signed, &next)?;
     let version = next.common.version;
     if req.role != "root" {
         return Err(refuse(format!(

@@ -84,7 +84,11 @@ fn local_label(ws: Option<&Workspace>, id: &str) -> Option<String> {
 }
 
 fn key_line(v: &KeyView, label: Option<String>, mine: bool) -> String {
-    let mut s = format!("{} {}", v.id, v.keytype);
+    let mut s = format!(
+        "{} {}",
+        crate::text::printable(&v.id),
+        crate::text::printable(&v.keytype)
+    );
     match &v.fingerprint {
         Ok(f) => s.push_str(&format!(" fingerprint {f}")),
         Err(why) => s.push_str(&format!(" UNREADABLE ({why})")),
@@ -92,13 +96,13 @@ fn key_line(v: &KeyView, label: Option<String>, mine: bool) -> String {
     if let Some(c) = &v.cert {
         s.push_str(&format!(
             " CN={} valid {} to {}",
-            c.common_name.as_deref().unwrap_or("(none)"),
+            crate::text::printable(c.common_name.as_deref().unwrap_or("(none)")),
             format_time(c.not_before),
             format_time(c.not_after)
         ));
     }
     if let Some(l) = label {
-        s.push_str(&format!(" [{l}]"));
+        s.push_str(&format!(" [{}]", crate::text::printable(&l)));
     }
     if mine {
         s.push_str(" [YOUR KEY]");
@@ -138,6 +142,9 @@ fn show_review(rv: &Review, ws: Option<&Workspace>, mine: Option<&str>) {
     if let Some((a, b)) = c.consistent_snapshot {
         outln!("  consistent_snapshot: {a} -> {b}");
     }
+    if let Some((a, b)) = &c.spec_version {
+        outln!("  spec_version: {a} -> {b}");
+    }
     for r in &c.roles {
         let threshold = match r.threshold_before {
             Some(t) => format!("threshold {t} -> {}", r.threshold_after),
@@ -176,7 +183,11 @@ fn show_review(rv: &Review, ws: Option<&Workspace>, mine: Option<&str>) {
     if !c.uninterpreted.is_empty() {
         outln!(
             "  fields this tool does not interpret: {}",
-            c.uninterpreted.join(", ")
+            c.uninterpreted
+                .iter()
+                .map(|f| crate::text::printable(f).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     for (name, t) in &rv.tallies {

@@ -74,6 +74,8 @@ pub struct RootChanges {
     pub expires_after: OffsetDateTime,
     /// `consistent_snapshot` before and after, when it changes.
     pub consistent_snapshot: Option<(bool, bool)>,
+    /// `spec_version` before and after (TUF), when it changes.
+    pub spec_version: Option<(String, String)>,
     /// The four roles, in the order the tool shows them.
     pub roles: Vec<RoleChange>,
     /// Every key either root's roles name, by ID.
@@ -142,25 +144,26 @@ pub fn diff(prev: Option<(&Root, &Value)>, next: &Root, next_body: &Value) -> Ro
                 }
             }
         }
+        // Kept means the same ID with the same key object on both sides: an
+        // ID is only a name, and a body could put other key material under it.
+        let same = |id: &String| {
+            prev.is_some_and(|(_, pbody)| {
+                before_ids.contains(id)
+                    && pbody.get("keys").and_then(|k| k.get(id))
+                        == next_body.get("keys").and_then(|k| k.get(id))
+            })
+        };
         roles.push(RoleChange {
             role: name.to_string(),
             threshold_before: before.map(|r| r.threshold),
             threshold_after: after.map(|r| r.threshold).unwrap_or(0),
-            added: after_ids
-                .iter()
-                .filter(|id| prev.is_none() || !before_ids.contains(id))
-                .cloned()
-                .collect(),
+            added: after_ids.iter().filter(|id| !same(id)).cloned().collect(),
             removed: before_ids
                 .iter()
-                .filter(|id| !after_ids.contains(id))
+                .filter(|id| !after_ids.contains(id) || !same(id))
                 .cloned()
                 .collect(),
-            kept: after_ids
-                .iter()
-                .filter(|id| prev.is_some() && before_ids.contains(id))
-                .cloned()
-                .collect(),
+            kept: after_ids.iter().filter(|id| same(id)).cloned().collect(),
         });
     }
     let used: BTreeSet<&String> = next.roles.values().flat_map(|r| &r.keyids).collect();
@@ -182,7 +185,17 @@ pub fn diff(prev: Option<(&Root, &Value)>, next: &Root, next_body: &Value) -> Ro
     let consistent_snapshot = prev
         .map(|(p, _)| (p.consistent_snapshot, next.consistent_snapshot))
         .filter(|(a, b)| a != b);
+    let spec = |b: &Value| {
+        b.get("spec_version")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let spec_version = prev
+        .map(|(_, pbody)| (spec(pbody), spec(next_body)))
+        .filter(|(a, b)| a != b);
     RootChanges {
+        spec_version,
         from_version: prev.map(|(p, _)| p.common.version),
         to_version: next.common.version,
         expires_before: prev.map(|(p, _)| p.common.expires),
