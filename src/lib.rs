@@ -22,6 +22,7 @@ pub mod metadata;
 pub mod secret;
 pub mod share;
 pub mod signature;
+pub mod text;
 pub mod transfer;
 
 pub use error::{Error, Result};

@@ -43,7 +43,7 @@ fn tuf_key_objects_and_pem_keys_import_with_recomputed_ids() {
     assert!(
         list.lines().any(|l| l.contains("alice")
             && l.contains("ecdsa-p256")
-            && l.trim_end().ends_with('-')),
+            && l.trim_end().ends_with("elsewhere (public key only)")),
         "{list}"
     );
     // A private key is never taken in by `key import`.
@@ -110,9 +110,7 @@ fn notary_root_key_is_a_certificate_and_answers_to_both_ids() {
             && pem.ends_with("-----END CERTIFICATE-----\n")
     );
     assert!(pem.lines().all(|l| l.len() <= 64 || l.starts_with("-----")));
-    let c = ceremony::key::cert::parse_pem_chain(&pem)
-        .unwrap()
-        .remove(0);
+    let c = ceremony::key::cert::parse_single_pem(&pem).unwrap();
     assert_eq!(c.common_name.as_deref(), Some(gun));
     assert!(!c.is_ca && !c.sha1_signature);
     let years = (c.not_after - c.not_before).whole_days();
@@ -290,5 +288,94 @@ fn private_keys_are_never_on_disk_in_clear() {
                 );
             }
         }
+    }
+}
+
+/// A self-signed P-256 certificate made by openssl with `subject`.
+fn openssl_cert(dir: &std::path::Path, name: &str, subject: &str) -> std::path::PathBuf {
+    let cert = dir.join(format!("{name}.crt"));
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "365",
+            "-subj",
+            subject,
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-keyout",
+        ])
+        .arg(dir.join(format!("{name}.key")))
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    cert
+}
+
+#[test]
+fn root_certificates_must_be_one_certificate_with_one_common_name() {
+    if !need_peer("openssl", "Debian package openssl") {
+        return;
+    }
+    let gun = "registry.example.com/org/app";
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = t.join("c");
+    ok(&["init", s(&dir), "--dialect", "notary", "--gun", gun]);
+    let before = snapshot(&dir);
+    // Two CNs: Go reads the last (the GUN here), a first-CN reader "evil".
+    // openssl's -subj separates with `/`: escape the GUN's.
+    let subj = gun.replace('/', "\\/");
+    let two_cn = openssl_cert(t, "two", &format!("/CN=evil.example/CN={subj}"));
+    let r = fails(
+        2,
+        &["-C", s(&dir), "key", "import", "--role", "root", s(&two_cn)],
+    );
+    assert!(r.stderr.contains("2 common names"), "{}", r.stderr);
+    // Two certificates in one file where one leaf is expected.
+    let a = openssl_cert(t, "a", &format!("/CN={subj}"));
+    let b = openssl_cert(t, "b", &format!("/CN={subj}"));
+    let both = t.join("both.crt");
+    let mut text = std::fs::read(&a).unwrap();
+    text.extend(std::fs::read(&b).unwrap());
+    std::fs::write(&both, &text).unwrap();
+    let r = fails(
+        2,
+        &["-C", s(&dir), "key", "import", "--role", "root", s(&both)],
+    );
+    assert!(r.stderr.contains("2 PEM blocks"), "{}", r.stderr);
+    assert_unchanged(&dir, &before);
+    // One good certificate imports.
+    ok(&["-C", s(&dir), "key", "import", "--role", "root", s(&a)]);
+    // In metadata, an ecdsa-x509 key holding two certificates, or a
+    // two-CN certificate, is a key that cannot count.
+    let b64 = base64::engine::general_purpose::STANDARD;
+    for (what, pem) in [
+        ("two certificates", text.clone()),
+        ("two CNs", std::fs::read(&two_cn).unwrap()),
+    ] {
+        let v = serde_json::json!({"keytype": "ecdsa-x509", "keyval": {"private": null, "public": b64.encode(&pem)}});
+        let err =
+            ceremony::metadata::keys::MetaKey::from_value(ceremony::metadata::Dialect::Notary, &v)
+                .err()
+                .unwrap_or_else(|| panic!("{what} was accepted"));
+        assert!(
+            err.reason().contains("certificates where one leaf")
+                || err.reason().contains("common names"),
+            "{what}: {}",
+            err.reason()
+        );
     }
 }

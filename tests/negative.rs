@@ -635,11 +635,11 @@ fn ca_root_certificate_is_refused() {
     use p256::pkcs8::DecodePrivateKey;
     let pem = std::fs::read_to_string(data("notary-neg/ca-true-key.pem")).unwrap();
     let key = PrivateKey::EcdsaP256(p256::ecdsa::SigningKey::from_pkcs8_pem(&pem).unwrap());
-    let certs =
-        cert::parse_pem_chain(&std::fs::read_to_string(data("notary-neg/ca-true.crt")).unwrap())
+    let leaf =
+        cert::parse_single_pem(&std::fs::read_to_string(data("notary-neg/ca-true.crt")).unwrap())
             .unwrap();
     let ca = Signer {
-        meta: MetaKey::from_cert(certs.into_iter().next().unwrap()).unwrap(),
+        meta: MetaKey::from_cert(leaf).unwrap(),
         key,
     };
     notary_root_refused(&ca, "CA:TRUE");

@@ -233,9 +233,13 @@ fn refusals_come_with_the_servers_reason() {
     ok(&["-C", s(&dir), "export", s(&skip)]);
     let r = publish(&srv, None, &["push", s(&skip)]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("increment the version"), "{}", r.stderr);
+    assert!(r.stderr.contains("version skip"), "{}", r.stderr);
+    // Caught before sending, for the reason the server itself gives.
+    let (code, text) = srv.publish_export(GUN, &skip);
+    assert_eq!(code, 400, "{text}");
+    assert!(text.contains("increment the version"), "{text}");
 
-    // Bad signature: another ceremony's root for the same GUN.
+    // Another ceremony's root for the same GUN: a fork.
     let b = tmp.path().join("b");
     std::fs::create_dir(&b).unwrap();
     let other = ceremony(&b, &srv, None, true);
@@ -243,11 +247,10 @@ fn refusals_come_with_the_servers_reason() {
     ok(&["-C", s(&other), "export", s(&out)]);
     let r = publish(&srv, None, &["push", s(&out)]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("refused the upload") && r.stderr.contains("ErrBadRoot"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("forked history"), "{}", r.stderr);
+    let (code, text) = srv.publish_export(GUN, &out);
+    assert_eq!(code, 400, "{text}");
+    assert!(text.contains("ErrBadRoot"), "{text}");
 
     // A bundle changed after export never leaves the machine.
     let changed = a.join("out-ok");

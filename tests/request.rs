@@ -38,6 +38,7 @@ fn sign_in_turn(request: &Path, keys: &[&Path]) -> PathBuf {
             "request",
             "sign",
             "--yes",
+            "--trust-on-first-use",
             s(&current),
             "--key-file",
             s(k),
@@ -165,10 +166,15 @@ fn two_of_three_root_signed_at_three_machines_is_accepted_by_real_notary() {
     // Parallel this time: each holder signs the same request; merged together.
     let a = t.join("req2-h1.json");
     let b = t.join("req2-h2.json");
+    // Each holder checks the request against the root she trusts: the
+    // version 1 that was published.
+    let v1 = out1.join("root.json");
     ok(&[
         "request",
         "sign",
         "--yes",
+        "--trusted-root",
+        s(&v1),
         s(&req2),
         "--key-file",
         s(&k1),
@@ -179,6 +185,8 @@ fn two_of_three_root_signed_at_three_machines_is_accepted_by_real_notary() {
         "request",
         "sign",
         "--yes",
+        "--trusted-root",
+        s(&v1),
         s(&req2),
         "--key-file",
         s(&k2),
@@ -269,12 +277,17 @@ fn merging_a_signature_by_an_unlisted_key_is_refused_and_named() {
             "request",
             "sign",
             "--yes",
+            "--trust-on-first-use",
             s(&req),
             "--key-file",
             s(&stranger),
         ],
     );
-    assert!(r.stderr.contains("not one of the keys"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("has no place in this request"),
+        "{}",
+        r.stderr
+    );
     // … and a request carrying its signature is refused when merging.
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&req).unwrap()).unwrap();
     v["signatures"] =
@@ -284,7 +297,7 @@ fn merging_a_signature_by_an_unlisted_key_is_refused_and_named() {
     let before = snapshot(&dir);
     let r = fails(1, &["-C", s(&dir), "request", "merge", s(&forged)]);
     assert!(
-        r.stderr.contains("forged.json") && r.stderr.contains("does not list"),
+        r.stderr.contains("forged.json") && r.stderr.contains("not a root key"),
         "{}",
         r.stderr
     );
@@ -302,6 +315,7 @@ fn merging_a_request_for_another_staged_version_is_refused() {
         "request",
         "sign",
         "--yes",
+        "--trust-on-first-use",
         s(&req),
         "--key-file",
         s(&k1),

@@ -457,7 +457,7 @@ fn only_shares_needs_confirmation_and_leaves_no_key_file() {
     let list = ok(&["-C", s(&dir), "key", "list"]).stdout;
     assert!(
         list.lines()
-            .any(|l| l.contains("r1") && l.trim_end().ends_with('-')),
+            .any(|l| l.contains("r1") && l.contains("only as shares: set ")),
         "{list}"
     );
 }
@@ -751,4 +751,195 @@ fn reissue_makes_a_new_set_and_supersedes_the_old() {
         s(&n.key("eve")),
     ]);
     assert!(r.stderr.contains("r1"), "{}", r.stderr);
+}
+
+// ---- one person, one share; no share decides the set alone ---------------
+
+#[test]
+fn custodians_sharing_a_recipient_or_a_passphrase_are_refused_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    ok(&["init", s(&dir), "--dialect", "tuf"]);
+    let d = s(&dir);
+    ok(&[
+        "-C", d, "key", "generate", "--role", "root", "--label", "r1",
+    ]);
+    let c = Custodians::new(tmp.path(), &["ann", "ben"]);
+    let before = snapshot(&dir);
+    // Twenty custodians, one age recipient: one person would hold them all.
+    let one = c.recipient("ann");
+    let specs: Vec<String> = (0..20).map(|i| format!("c{i}={one}")).collect();
+    let mut args: Vec<&str> = vec![
+        "-C",
+        d,
+        "shares",
+        "split",
+        "--key",
+        "r1",
+        "--threshold",
+        "3",
+    ];
+    for sp in &specs {
+        args.extend(["--custodian", sp.as_str()]);
+    }
+    let r = fails(2, &args);
+    assert!(
+        r.stderr
+            .contains("custodians c0 and c1 were given one age recipient"),
+        "{}",
+        r.stderr
+    );
+    assert_unchanged(&dir, &before);
+    // The duplicate need not be next to its twin.
+    let ann = format!("ann={}", c.recipient("ann"));
+    let ben = format!("ben={}", c.recipient("ben"));
+    let cat = format!("cat={}", c.recipient("ann"));
+    let r = fails(
+        2,
+        &[
+            "-C",
+            d,
+            "shares",
+            "split",
+            "--key",
+            "r1",
+            "--threshold",
+            "2",
+            "--custodian",
+            &ann,
+            "--custodian",
+            &ben,
+            "--custodian",
+            &cat,
+        ],
+    );
+    assert!(r.stderr.contains("ann and cat"), "{}", r.stderr);
+    assert_unchanged(&dir, &before);
+    // Two passphrase custodians given the same passphrase.
+    let p1 = tmp.path().join("p1");
+    let p2 = tmp.path().join("p2");
+    std::fs::write(&p1, "same words for both\n").unwrap();
+    std::fs::write(&p2, "same words for both\n").unwrap();
+    let f1 = format!("dan={}", s(&p1));
+    let f2 = format!("eve={}", s(&p2));
+    let r = fails(
+        2,
+        &[
+            "-C",
+            d,
+            "shares",
+            "split",
+            "--key",
+            "r1",
+            "--threshold",
+            "2",
+            "--custodian",
+            &ann,
+            "--custodian",
+            "dan=passphrase",
+            "--custodian",
+            "eve=passphrase",
+            "--custodian-passphrase-file",
+            &f1,
+            "--custodian-passphrase-file",
+            &f2,
+        ],
+    );
+    assert!(
+        r.stderr.contains("dan and eve were given one passphrase"),
+        "{}",
+        r.stderr
+    );
+    assert_unchanged(&dir, &before);
+}
+
+/// Passphrases for share files that are already plain text: none asked.
+struct NoPassphrases;
+impl ceremony::ceremony::Passphrases for NoPassphrases {
+    fn unlock(
+        &mut self,
+        _: &ceremony::ceremony::KeyRecord,
+    ) -> ceremony::Result<ceremony::secret::Passphrase> {
+        Err(ceremony::Error::input("no passphrase in this test"))
+    }
+    fn new_key(&mut self, _: &str) -> ceremony::Result<ceremony::secret::Passphrase> {
+        Err(ceremony::Error::input("no passphrase in this test"))
+    }
+}
+
+/// The plain text of every share in `folder`, opened with the custodians'
+/// identities.
+fn plain_shares(folder: &Path, c: &Custodians, names: &[&str]) -> Vec<Share> {
+    let paths: Vec<PathBuf> = names.iter().map(|n| c.key(n)).collect();
+    let ids = ceremony::share::seal::load_identities(&paths).unwrap();
+    names
+        .iter()
+        .map(|n| {
+            let f = folder.join(format!("{n}.share.age"));
+            let bytes = std::fs::read(&f).unwrap();
+            let text = ceremony::share::seal::open(&bytes, &ids, None, &f).unwrap();
+            Share::from_text(std::str::from_utf8(&text).unwrap()).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn standalone_recovery_takes_m_from_the_shares_agreement_not_the_first_share() {
+    use ceremony::ceremony::shares::recover_standalone;
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (dir, c, folder) = split_set(t, &["ann", "ben", "cat"], 2, &[]);
+    let genuine = plain_shares(&folder, &c, &["ann", "ben", "cat"]);
+    // Another key, split 1-of-3: its share holds that key outright. Made to
+    // claim the genuine set and key, it says "M = 1, I alone suffice".
+    let other = t.join("other");
+    std::fs::create_dir(&other).unwrap();
+    let (_, oc, ofolder) = split_set(&other, &["mal", "x", "y"], 1, &[]);
+    let mut forged = plain_shares(&ofolder, &oc, &["mal"]).remove(0);
+    forged.set_id = genuine[0].set_id;
+    forged.key_id = genuine[0].key_id;
+    forged.total = genuine[0].total;
+    forged.index = 3;
+    let write = |name: &str, sh: &Share| {
+        let p = t.join(name);
+        std::fs::write(&p, sh.to_text().as_bytes()).unwrap();
+        p
+    };
+    let f = write("forged.txt", &forged);
+    let a = write("ann.txt", &genuine[0]);
+    let b = write("ben.txt", &genuine[1]);
+    let rec: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            std::fs::read_dir(dir.join("keys"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.extension().is_some_and(|x| x == "json"))
+                .unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let want = ceremony::metadata::keys::MetaKey::from_value(
+        ceremony::metadata::Dialect::Tuf,
+        &rec["key"],
+    )
+    .unwrap()
+    .public;
+    // The forged share first: it is named and set aside, the genuine key
+    // recovered from the two that agree.
+    let (key, verdicts) =
+        recover_standalone(&[f.clone(), a.clone(), b.clone()], &[], &mut NoPassphrases).unwrap();
+    assert_eq!(key.public(), want);
+    let bad = verdicts[0].problem.clone().unwrap_or_default();
+    assert!(bad.contains("1-of-3 instead of 2-of-3"), "{bad}");
+    assert!(verdicts[1].problem.is_none() && verdicts[2].problem.is_none());
+    // One genuine share against one forged: no majority, nothing recovered.
+    let err = recover_standalone(&[f.clone(), a.clone()], &[], &mut NoPassphrases)
+        .err()
+        .unwrap();
+    assert!(err.reason().contains("disagree"), "{}", err.reason());
+    // Alone, the forged share still claims M = 1: it recovers only the
+    // other key, never the genuine one.
+    let (alone, _) = recover_standalone(&[f], &[], &mut NoPassphrases).unwrap();
+    assert_ne!(alone.public(), want);
 }

@@ -8,7 +8,8 @@ use super::Workspace;
 use crate::error::{Error, Result};
 use crate::metadata::Dialect;
 use crate::metadata::keys::MetaKey;
-use crate::metadata::roles::{Targets, notary_role_name_ok};
+use crate::metadata::names::{delegated_name_problem, name_hint};
+use crate::metadata::roles::Targets;
 
 /// A delegation to add.
 #[derive(Debug, Clone, Default)]
@@ -76,16 +77,17 @@ fn roles_mut(body: &mut Value) -> Result<(&mut Map<String, Value>, &mut Vec<Valu
 
 impl Workspace {
     fn check_delegation_name(&self, name: &str) -> Result<()> {
+        // The rule every delegated name meets, wherever it comes from.
+        if let Some(why) = delegated_name_problem(self.dialect, name) {
+            return Err(Error::input(why).hint(name_hint(self.dialect)));
+        }
+        // Names made here are also plain and portable.
         let ok = match self.dialect {
             // Targets may delegate only to its direct children.
-            Dialect::Notary => notary_role_name_ok(name) && name.matches('/').count() == 1,
-            Dialect::Tuf => {
-                !name.is_empty()
-                    && !["root", "targets", "snapshot", "timestamp"].contains(&name)
-                    && name
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-            }
+            Dialect::Notary => name.matches('/').count() == 1,
+            Dialect::Tuf => name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
         };
         if ok {
             Ok(())
@@ -106,6 +108,7 @@ impl Workspace {
         let mut metas = Vec::new();
         for k in &spec.keys {
             let rec = self.find_key(k)?;
+            rec.refuse_if_lost("be added to a delegation")?;
             let meta = rec.meta(self.dialect)?;
             if metas
                 .iter()

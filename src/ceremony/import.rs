@@ -9,7 +9,8 @@ use time::OffsetDateTime;
 use super::Workspace;
 use super::root::SignOutcome;
 use crate::error::{Error, Result};
-use crate::metadata::{Envelope, RoleKind, common};
+use crate::metadata::Envelope;
+use crate::metadata::roles::Targets;
 use crate::transfer::frames::{self, Frame};
 use crate::transfer::input::{
     FOLDER_BYTES, FOLDER_ENTRIES, FOLDER_FILES, Limit, check_relative_name, read_file, read_file_in,
@@ -22,8 +23,8 @@ use crate::transfer::{self, qr, sha256_hex};
 pub struct ImportOutcome {
     /// Every file the bundle held.
     pub files: Vec<String>,
-    /// Keys imported (labels), or already known.
-    pub keys: Vec<String>,
+    /// Keys imported, or already known.
+    pub keys: Vec<ImportedKey>,
     /// The merge of signed requests, if any.
     pub merged: Option<SignOutcome>,
     /// Whether a targets body was staged for `targets sign`.
@@ -32,6 +33,18 @@ pub struct ImportOutcome {
     pub ignored: Vec<String>,
     /// Readback words of the whole bundle.
     pub words: String,
+}
+
+/// A server key an import took in (or found already known).
+#[derive(Debug, Clone)]
+pub struct ImportedKey {
+    /// Label and short ID, as `key list` shows it.
+    pub display: String,
+    /// Whether the ceremony held it before this import.
+    pub known: bool,
+    /// Its fingerprint words ([`transfer::words::key_phrase`] of its key
+    /// ID), which `ceremony-publish fetch-keys` printed online.
+    pub phrase: String,
 }
 
 fn is_image(p: &Path) -> bool {
@@ -264,7 +277,9 @@ impl Workspace {
                 requests.push((name.clone(), r));
             } else if name == "targets.json" {
                 let env = Envelope::parse(bytes).map_err(|e| e.context(name))?;
-                common(self.dialect, &env.signed, RoleKind::Targets)
+                // Judged in full (fields as notary reads them, delegation
+                // names) before anything is changed.
+                Targets::parse(self.dialect, &env.signed, "targets")
                     .map_err(|e| e.context(name))?;
                 let ours = self.role_file("targets")?;
                 if ours.as_deref() != Some(bytes.as_slice()) {
@@ -277,29 +292,15 @@ impl Workspace {
             }
         }
         if !requests.is_empty() {
-            let staged = self.staged_for_request(now)?.env;
-            let digest = sha256_hex(&staged.canonical_signed());
-            let mut sigs = Vec::new();
-            for (name, r) in &requests {
-                if r.digest != digest {
-                    return Err(Error::verification(format!(
-                        "{name}: signs another body than the staged root"
-                    )));
-                }
-                if let Some(bad) = r.bad_signatures()?.into_iter().next() {
-                    return Err(Error::verification(format!("{name}: {bad}")));
-                }
-                for s in r.metadata_signatures() {
-                    if !staged.signatures.contains(&s) {
-                        sigs.push((name.clone(), s));
-                    }
-                }
-            }
-            out.merged = Some(self.merge_root_signatures(&sigs, now)?);
+            out.merged = Some(self.merge_requests(&requests, now)?);
         }
         for (role, id, bytes) in keys {
             match self.key_by_id(&id)? {
-                Some(k) => out.keys.push(format!("{} (already known)", k.display())),
+                Some(k) => out.keys.push(ImportedKey {
+                    display: k.display(),
+                    known: true,
+                    phrase: transfer::words::key_phrase(&k.id),
+                }),
                 None => {
                     let label = format!("server-{role}");
                     let label = if self.keys()?.iter().any(|k| k.label == label) {
@@ -308,7 +309,11 @@ impl Workspace {
                         Some(label)
                     };
                     let rec = self.import_key(&role, &bytes, label.as_deref(), now)?;
-                    out.keys.push(rec.display());
+                    out.keys.push(ImportedKey {
+                        display: rec.display(),
+                        known: false,
+                        phrase: transfer::words::key_phrase(&rec.id),
+                    });
                 }
             }
         }

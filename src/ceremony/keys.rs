@@ -6,13 +6,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
+use super::lost::Lost;
 use super::{Passphrases, Workspace, read};
 use crate::error::{Error, Result};
 use crate::key::cert::{self, CertInfo};
 use crate::key::private::PrivateKey;
 use crate::key::{Algorithm, PublicKey};
 use crate::metadata::keys::MetaKey;
-use crate::metadata::roles::notary_role_name_ok;
+use crate::metadata::names::role_name_problem;
 use crate::metadata::root::short;
 use crate::metadata::{Dialect, format_time, json};
 use crate::signature::CertPolicy;
@@ -35,10 +36,14 @@ pub struct KeyRecord {
     pub algorithm: String,
     /// The key object as metadata lists it.
     pub key: Value,
-    /// Whether the private key is held here (age-encrypted).
+    /// Whether the private key is held here (age-encrypted); cleared when
+    /// the key is marked lost (its file is kept, see [`Lost`]).
     pub private: bool,
     /// When the record was made.
     pub created: String,
+    /// Set once the key is marked lost: it never signs again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost: Option<Lost>,
 }
 
 impl KeyRecord {
@@ -68,28 +73,16 @@ impl KeyRecord {
     }
 }
 
-/// Checks a role name: a top-level role or a delegation the dialect allows.
+/// Checks a role name given on the command line: a top-level role or a
+/// delegation the dialect allows, safe as a file name (one rule for every
+/// place a role name is used: [`role_name_problem`]).
 pub fn check_role(dialect: Dialect, role: &str) -> Result<()> {
-    if ["root", "targets", "snapshot", "timestamp"].contains(&role) {
-        return Ok(());
-    }
-    let ok = match dialect {
-        Dialect::Notary => notary_role_name_ok(role),
-        Dialect::Tuf => {
-            !role.is_empty()
-                && role
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
-                && !role.starts_with(['.', '/'])
-        }
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::input(format!("{role:?} is not a role name")).hint(match dialect {
+    match role_name_problem(dialect, role) {
+        None => Ok(()),
+        Some(why) => Err(Error::input(why).hint(match dialect {
             Dialect::Notary => "use root, targets, snapshot, timestamp, or a lowercase delegation like targets/releases",
-            Dialect::Tuf => "use root, targets, snapshot, timestamp, or a delegated role name",
-        }))
+            Dialect::Tuf => "use root, targets, snapshot, timestamp, or a delegated role name without '/'",
+        })),
     }
 }
 
@@ -140,23 +133,41 @@ impl Workspace {
         Ok(self.keys()?.into_iter().find(|k| k.id == id))
     }
 
-    /// Decrypts the private key of `rec`.
+    /// Decrypts the private key of `rec`. Refused, with the reason in
+    /// words, for a lost key, a key not held here, a missing key file, a
+    /// wrong passphrase and a file that holds another key.
     pub fn unlock(&self, rec: &KeyRecord, passphrases: &mut dyn Passphrases) -> Result<PrivateKey> {
+        rec.refuse_if_lost("sign")?;
         if !rec.private {
             return Err(Error::input(format!(
                 "the private key of {} is not held in this ceremony",
                 rec.display()
             )));
         }
-        let file = read(&self.path(&format!("keys/{}.age", rec.id)))?;
-        let pass = passphrases.unlock(rec)?;
+        let rel = format!("keys/{}.age", rec.id);
+        let path = self.path(&rel);
+        if path.symlink_metadata().is_err() {
+            return Err(Error::input(format!(
+                "key {}: its key file {rel} is missing",
+                rec.display()
+            ))
+            .hint(format!(
+                "restore it from a backup or recover the key from shares; if it is gone for good: `ceremony key mark-lost {}`",
+                rec.spec()
+            )));
+        }
+        let file = read(&path).map_err(|e| e.context(format!("key {}", rec.label)))?;
+        let pass = passphrases
+            .unlock(rec)
+            .map_err(|e| e.context(format!("key {}", rec.label)))?;
         let key = PrivateKey::decrypt(&file, &pass)
             .map_err(|e| e.context(format!("key {}", rec.label)))?;
         if key.public() != rec.meta(self.dialect)?.public {
             return Err(Error::input(format!(
-                "the key file of {} holds a different key",
+                "key {}: its key file holds a different key",
                 rec.display()
-            )));
+            ))
+            .hint("the file was swapped or damaged: restore it from a backup"));
         }
         Ok(key)
     }
@@ -246,6 +257,7 @@ impl Workspace {
             key: meta.object,
             private: true,
             created: format_time(now),
+            lost: None,
         };
         self.store(&rec, Some(&encrypted))?;
         Ok(rec)
@@ -300,6 +312,7 @@ impl Workspace {
             key: meta.object,
             private: false,
             created: format_time(now),
+            lost: None,
         };
         self.store(&rec, None)?;
         Ok(rec)
@@ -321,10 +334,20 @@ impl Workspace {
             return self.in_dialect(parsed);
         }
         let blocks = cert::pem_blocks(text)?;
-        let Some(first) = blocks.first() else {
-            return Err(Error::input(
-                "no key found: expected key JSON or a PEM public key or certificate",
-            ));
+        let first = match blocks.as_slice() {
+            [one] => one,
+            [] => {
+                return Err(Error::input(
+                    "no key found: expected key JSON or a PEM public key or certificate",
+                ));
+            }
+            more => {
+                return Err(Error::input(format!(
+                    "the file holds {} PEM blocks where one key or certificate is expected",
+                    more.len()
+                ))
+                .hint("import each key from a file of its own"));
+            }
         };
         match first.label.as_str() {
             "CERTIFICATE" => {
@@ -367,6 +390,7 @@ impl Workspace {
             return Err(Error::input("Notary key files are for Notary ceremonies"));
         }
         let rec = self.find_key(spec)?;
+        rec.refuse_if_lost("be exported")?;
         if rec.role == "root" && !allow_root {
             return Err(
                 Error::input("refusing to export a root key: it belongs offline")

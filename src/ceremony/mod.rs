@@ -13,10 +13,13 @@
 //! DIR/exported.json          what the last export carried (SHA-256 per file)
 //! ```
 
+pub mod custody;
 pub mod delegations;
 pub mod export;
 pub mod import;
 pub mod keys;
+pub mod lost;
+pub mod requests;
 pub mod roles;
 pub mod root;
 pub mod shares;

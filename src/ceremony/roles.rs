@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 
+use super::keys::check_role;
 use super::{KeyRecord, Passphrases, Workspace, parse_expiry};
 use crate::error::{Error, Result};
 use crate::metadata::roles::{FileMeta, MetaList, Targets};
@@ -50,7 +51,7 @@ impl Workspace {
 
     /// The latest signed file of a role held in the ceremony.
     pub fn role_file(&self, role: &str) -> Result<Option<Vec<u8>>> {
-        self.read_state(&format!("metadata/{role}.json"))
+        self.read_state(&role_state(self.dialect, role)?)
     }
 
     /// Delegated roles with a signed file here, parents before children.
@@ -95,6 +96,7 @@ impl Workspace {
     }
 
     fn file_name(&self, role: &str, bytes: &[u8]) -> Result<String> {
+        check_role(self.dialect, role)?;
         Ok(match (self.dialect, role) {
             (Dialect::Tuf, "timestamp") | (Dialect::Notary, _) => format!("{role}.json"),
             (Dialect::Tuf, _) => {
@@ -144,15 +146,23 @@ impl Workspace {
         specs: &[String],
     ) -> Result<Vec<KeyRecord>> {
         let keyids = &auth.role.keyids;
+        // A lost key never signs: left out when choosing, refused when named.
+        let lost: Vec<String> = self
+            .keys()?
+            .into_iter()
+            .filter(|k| k.is_lost() && keyids.contains(&k.id))
+            .map(|k| k.display())
+            .collect();
         let recs: Vec<KeyRecord> = if specs.is_empty() {
             self.keys()?
                 .into_iter()
-                .filter(|k| k.private && keyids.contains(&k.id))
+                .filter(|k| k.can_sign_here() && keyids.contains(&k.id))
                 .collect()
         } else {
             let mut v = Vec::new();
             for s in specs {
                 let k = self.find_key(s)?;
+                k.refuse_if_lost("sign")?;
                 if !keyids.contains(&k.id) {
                     return Err(Error::input(format!(
                         "key {} is not a {role} key of {}",
@@ -172,8 +182,13 @@ impl Workspace {
             } else {
                 "sign on the machine that holds the keys"
             };
+            let lost = if lost.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} marked lost)", lost.join(", "))
+            };
             return Err(Error::verification(format!(
-                "{role} needs {need} signature(s) but only {} of its keys are held here",
+                "{role} needs {need} signature(s) but only {} of its keys are held here{lost}",
                 held.len()
             ))
             .hint(hint));
@@ -257,7 +272,7 @@ impl Workspace {
                 "{file} could not be checked against its delegating role"
             )));
         }
-        let rel = format!("metadata/{role}.json");
+        let rel = role_state(self.dialect, role)?;
         if let Some(parent) = self.dir.join(&rel).parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
@@ -305,19 +320,25 @@ impl Workspace {
     }
 
     /// The targets body delegation edits work on: the staged one, else the
-    /// latest signed one, else an empty one.
+    /// latest signed one, else an empty one. It is checked before any edit,
+    /// so an edit never launders a body the tool would refuse.
     pub fn targets_body(&self) -> Result<Value> {
-        if let Some(b) = self.read_state(STAGED_TARGETS)? {
-            return crate::metadata::json::parse_strict(&b);
-        }
-        match self.role_file("targets")? {
-            Some(b) => Ok(Envelope::parse(&b)?.signed),
-            None => Ok(Targets::build_empty(
-                self.dialect,
-                1,
-                OffsetDateTime::now_utc(),
-            )),
-        }
+        let body = if let Some(b) = self.read_state(STAGED_TARGETS)? {
+            crate::metadata::json::parse_strict(&b).map_err(|e| e.context(STAGED_TARGETS))?
+        } else {
+            match self.role_file("targets")? {
+                Some(b) => Envelope::parse(&b)?.signed,
+                None => {
+                    return Ok(Targets::build_empty(
+                        self.dialect,
+                        1,
+                        OffsetDateTime::now_utc(),
+                    ));
+                }
+            }
+        };
+        Targets::parse(self.dialect, &body, "targets")?;
+        Ok(body)
     }
 
     /// Stages an edited targets body, after checking it.
@@ -434,6 +455,13 @@ impl Workspace {
             now,
         )
     }
+}
+
+/// Where the latest signed file of `role` is kept in the ceremony, once
+/// its name is known to be safe as a path.
+fn role_state(dialect: Dialect, role: &str) -> Result<String> {
+    check_role(dialect, role)?;
+    Ok(format!("metadata/{role}.json"))
 }
 
 fn is_role_file(name: &str, role: &str) -> bool {

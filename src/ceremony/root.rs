@@ -6,14 +6,17 @@
 use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 
-use super::{KeyRecord, Passphrases, RootFile, Workspace, parse_expiry};
+use super::lost::LostLine;
+use super::{KeyRecord, RootFile, Workspace, parse_expiry};
 use crate::error::{Error, Result};
-use crate::key::private::PrivateKey;
 use crate::metadata::keys::MetaKey;
-use crate::metadata::root::{KeyEntry, RoleKeys, Root, TOP_ROLES, short};
+use crate::metadata::root::{RoleKeys, Root, TOP_ROLES, short};
 use crate::metadata::{Dialect, Envelope, format_time};
 use crate::signature::verify::{Options, verify_files};
-use crate::signature::{CertPolicy, Tally, check_unique_signatures, sign, tally};
+use crate::signature::{CertPolicy, Tally, check_unique_signatures, tally};
+
+mod sign;
+pub use sign::NotSigned;
 
 const STAGED: &str = "staged/root.json";
 
@@ -88,6 +91,8 @@ pub struct SignOutcome {
     pub tally: RootTally,
     /// True when the version was added to the history.
     pub completed: bool,
+    /// Keys that could have signed and did not, with the reason.
+    pub not_signed: Vec<NotSigned>,
 }
 
 /// The staged root as a signing request needs it.
@@ -112,6 +117,8 @@ pub struct RootStatus {
     pub changes: Vec<String>,
     /// The expiry of the staged root, or the current one.
     pub expires: Option<OffsetDateTime>,
+    /// Lost keys the current or the staged root still names.
+    pub lost: Vec<LostLine>,
 }
 
 impl Workspace {
@@ -126,6 +133,7 @@ impl Workspace {
         let mut out: Vec<KeyRecord> = Vec::new();
         for s in specs {
             let k = self.find_key(s)?;
+            k.refuse_if_lost(&format!("be added to a root as a {role} key"))?;
             if k.role != role {
                 return Err(Error::input(format!(
                     "key {} was made for the {} role, not {role}",
@@ -488,94 +496,6 @@ impl Workspace {
         })
     }
 
-    /// Signs the staged root with held root keys (all that have not signed
-    /// yet when `specs` is empty); adds it to the history once complete.
-    ///
-    /// `recovered` are keys recovered from shares for this signing only;
-    /// they sign besides the named or held keys.
-    pub fn root_sign(
-        &self,
-        specs: &[String],
-        recovered: &[(KeyRecord, PrivateKey)],
-        passphrases: &mut dyn Passphrases,
-        now: OffsetDateTime,
-    ) -> Result<SignOutcome> {
-        let (mut env, root, prev) = self.load_staged(now)?;
-        let mut eligible: BTreeMap<String, KeyEntry> = root.role_keys("root");
-        if let Some((p, _)) = &prev {
-            for (id, k) in p.role_keys("root") {
-                eligible.entry(id).or_insert(k);
-            }
-        }
-        for (rec, _) in recovered {
-            if !eligible.contains_key(&rec.id) {
-                return Err(Error::input(format!(
-                    "the key recovered from shares, {}, is not a root key of the staged version nor of the previous one",
-                    rec.display()
-                )));
-            }
-        }
-        let mut signers: Vec<KeyRecord> = if specs.is_empty() {
-            let held: Vec<KeyRecord> = self
-                .keys()?
-                .into_iter()
-                .filter(|k| {
-                    k.private
-                        && eligible.contains_key(&k.id)
-                        && !env.signatures.iter().any(|s| s.keyid == k.id)
-                })
-                .collect();
-            if held.is_empty() && recovered.is_empty() {
-                return Err(Error::input(
-                    "no root key held here can add a signature to the staged root",
-                )
-                .hint("sign on the machine that holds the other keys, or name one with --key"));
-            }
-            held
-        } else {
-            let mut v: Vec<KeyRecord> = Vec::new();
-            for s in specs {
-                let k = self.find_key(s)?;
-                if !eligible.contains_key(&k.id) {
-                    return Err(Error::input(format!(
-                        "key {} is neither a root key of the staged version nor of the previous one",
-                        k.display()
-                    )));
-                }
-                if !v.iter().any(|x| x.id == k.id) {
-                    v.push(k);
-                }
-            }
-            v
-        };
-        for (rec, _) in recovered {
-            if !signers.iter().any(|x| x.id == rec.id) {
-                signers.push(rec.clone());
-            }
-        }
-        let mut signed_by = Vec::new();
-        for rec in &signers {
-            let meta = match eligible.get(&rec.id) {
-                Some(Ok(m)) => m.clone(),
-                _ => {
-                    return Err(Error::input(format!(
-                        "key {} cannot be read from the root",
-                        rec.display()
-                    )));
-                }
-            };
-            match recovered.iter().find(|(r, _)| r.id == rec.id) {
-                Some((_, key)) => sign(self.dialect, &mut env, &rec.id, &meta, key)?,
-                None => {
-                    let key = self.unlock(rec, passphrases)?;
-                    sign(self.dialect, &mut env, &rec.id, &meta, &key)?;
-                }
-            }
-            signed_by.push(rec.label.clone());
-        }
-        self.record_root_signatures(env, &root, prev.as_ref(), signed_by, now)
-    }
-
     /// Keeps a staged root with new signatures: back to `staged/` while a
     /// threshold is short, into the history once the verifier accepts it.
     fn record_root_signatures(
@@ -594,6 +514,7 @@ impl Workspace {
                 signed_by,
                 tally,
                 completed: false,
+                not_signed: Vec::new(),
             });
         }
         // Complete: the verifier must accept this exact step before it
@@ -619,6 +540,7 @@ impl Workspace {
             signed_by,
             tally,
             completed: true,
+            not_signed: Vec::new(),
         })
     }
 
@@ -664,9 +586,16 @@ impl Workspace {
         now: OffsetDateTime,
     ) -> Result<SignOutcome> {
         let (mut env, root, prev) = self.load_staged(now)?;
+        self.refuse_lost_additions(&root, prev.as_ref().map(|(p, _)| p))?;
         let msg = env.canonical_signed();
         let mut signed_by = Vec::new();
         for (from, sig) in sigs {
+            // A key marked lost here may be in someone else's hands: what
+            // it signs is not taken in, whoever carried it.
+            if let Some(rec) = self.key_by_id(&sig.keyid)? {
+                rec.refuse_if_lost("sign")
+                    .map_err(|e| Error::verification(format!("{from}: {}", e.reason())))?;
+            }
             let key = root
                 .keys
                 .get(&sig.keyid)
@@ -701,6 +630,13 @@ impl Workspace {
         self.record_root_signatures(env, &root, prev.as_ref(), signed_by, now)
     }
 
+    /// The refusals of `root sign` that do not depend on which key signs,
+    /// so they come before anyone is asked to confirm.
+    pub fn check_staged_before_signing(&self, now: OffsetDateTime) -> Result<()> {
+        let (_, root, prev) = self.load_staged(now)?;
+        self.refuse_lost_additions(&root, prev.as_ref().map(|(p, _)| p))
+    }
+
     /// The state of the root: current version, and the staged one's changes
     /// and signatures.
     pub fn root_status(&self, now: OffsetDateTime) -> Result<RootStatus> {
@@ -711,6 +647,7 @@ impl Workspace {
                 staged: None,
                 changes: Vec::new(),
                 expires: current.as_ref().map(|(r, _)| r.common.expires),
+                lost: self.lost_report(current.as_ref().map(|(r, _)| r), None)?,
             });
         }
         let (env, root, prev) = self.load_staged(now)?;
@@ -724,6 +661,7 @@ impl Workspace {
             staged: Some(tally),
             changes,
             expires: Some(root.common.expires),
+            lost: self.lost_report(prev.as_ref().map(|(r, _)| r), Some(&root))?,
         })
     }
 
@@ -749,12 +687,16 @@ impl Workspace {
                     format_time(root.common.expires)
                 ));
             }
-            if !self.key_by_id(&id)?.is_some_and(|r| r.private) {
+            let rec = self.key_by_id(&id)?;
+            if !rec.as_ref().is_some_and(|r| r.private || r.is_lost()) {
                 out.push(format!(
                     "root key {} is not held here: its holder signs on their own machine",
                     self.label_of(&id)?
                 ));
             }
+        }
+        for l in self.lost_in_root(&root)? {
+            out.push(self.lost_staged_line(&l, root.common.version));
         }
         Ok(out)
     }
@@ -778,7 +720,12 @@ impl Workspace {
             }
             for id in &a.keyids {
                 if !b.keyids.contains(id) {
-                    out.push(format!("{name}: removes key {}", self.label_of(id)?));
+                    let lost = self
+                        .key_by_id(id)?
+                        .and_then(|r| r.lost_note())
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default();
+                    out.push(format!("{name}: removes key {}{lost}", self.label_of(id)?));
                 }
             }
             if a.threshold != b.threshold {

@@ -224,6 +224,7 @@ impl Workspace {
             return Err(Error::input("each custodian needs a different name"));
         }
         let rec = self.find_key(key)?;
+        rec.refuse_if_lost("be split into shares")?;
         // Seal targets are read before anything secret is touched.
         let mut seals = Vec::new();
         for c in custodians {
@@ -233,6 +234,7 @@ impl Workspace {
                 Custodian::parse_recipient(&c.recipient)?
             });
         }
+        refuse_shared_custodians(custodians, &seals)?;
         if let Some(old) = &req.replaces {
             let (m, _) = self.load_manifest(old)?;
             if m.key_id != rec.id {
@@ -449,6 +451,7 @@ impl Workspace {
         key: &PrivateKey,
         passphrases: &mut dyn Passphrases,
     ) -> Result<()> {
+        rec.refuse_if_lost("be stored in the ceremony")?;
         if rec.private {
             return Err(Error::input(format!(
                 "the private key of {} is already held here",
@@ -473,6 +476,33 @@ impl Workspace {
             format!("superseded by share set {new} on {}\n", format_time(now)).as_bytes(),
         )
     }
+}
+
+/// One person must not hold two shares: custodians who share an age
+/// recipient, or were given one passphrase, are refused by name.
+fn refuse_shared_custodians(custodians: &[CustodianSpec], seals: &[Custodian]) -> Result<()> {
+    use secrecy::ExposeSecret;
+    for (i, a) in seals.iter().enumerate() {
+        for (j, b) in seals.iter().enumerate().skip(i + 1) {
+            let what = match (a, b) {
+                (Custodian::X25519(x), Custodian::X25519(y)) if x.to_string() == y.to_string() => {
+                    format!("one age recipient ({x})")
+                }
+                (Custodian::Passphrase(x), Custodian::Passphrase(y))
+                    if x.expose_secret() == y.expose_secret() =>
+                {
+                    "one passphrase".to_string()
+                }
+                _ => continue,
+            };
+            return Err(Error::input(format!(
+                "custodians {} and {} were given {what}: whoever opens one share opens both",
+                custodians[i].name, custodians[j].name
+            ))
+            .hint("give each custodian her own age key (age-keygen) or her own passphrase; nothing was split"));
+        }
+    }
+    Ok(())
 }
 
 fn open_share(
@@ -516,21 +546,53 @@ pub fn recover_standalone(
         .iter()
         .map(|f| open_share(f, identities, passphrases))
         .collect();
-    let mut counts: BTreeMap<[u8; 16], usize> = BTreeMap::new();
+    // With no manifest at hand, what the set is (its ID, key, M and N) is
+    // what most readable shares agree on — never what the first one claims:
+    // one forged share saying M = 1 must not decide how many are needed.
+    type SetClaim = ([u8; 16], [u8; 32], u8, u8);
+    let mut counts: BTreeMap<SetClaim, usize> = BTreeMap::new();
     for o in &opened {
         if let Ok(s) = &o.share {
-            *counts.entry(s.set_id).or_default() += 1;
+            *counts
+                .entry((s.set_id, s.key_id, s.threshold, s.total))
+                .or_default() += 1;
         }
     }
-    let first = counts
+    let most = counts.values().copied().max().unwrap_or(0);
+    let leaders: Vec<&SetClaim> = counts
         .iter()
-        .max_by_key(|(_, c)| **c)
-        .and_then(|(set, _)| {
-            opened
+        .filter(|(_, c)| **c == most)
+        .map(|(k, _)| k)
+        .collect();
+    let claim = match leaders.as_slice() {
+        [] => return Err(Error::verification("no share could be read")),
+        [one] => **one,
+        several => {
+            let named: Vec<String> = opened
                 .iter()
-                .find_map(|o| o.share.as_ref().ok().filter(|s| &s.set_id == set).cloned())
-        })
-        .ok_or_else(|| Error::verification("no share could be read"))?;
+                .filter_map(|o| {
+                    let s = o.share.as_ref().ok()?;
+                    several
+                        .contains(&&(s.set_id, s.key_id, s.threshold, s.total))
+                        .then(|| {
+                            format!(
+                                "{} (set {}…, {}-of-{})",
+                                o.file.display(),
+                                &hex::encode(s.set_id)[..8],
+                                s.threshold,
+                                s.total
+                            )
+                        })
+                })
+                .collect();
+            return Err(Error::verification(format!(
+                "the shares disagree on what set they belong to and no set has a majority: {}",
+                named.join("; ")
+            ))
+            .hint("set aside the shares you cannot vouch for, or bring more shares of the set"));
+        }
+    };
+    let (set_id, key_id, threshold, total) = claim;
     let mut verdicts = Vec::new();
     let mut good: Vec<Share> = Vec::new();
     for o in opened {
@@ -543,10 +605,10 @@ pub fn recover_standalone(
                         .cloned()
                         .chain(std::iter::once(s.clone()))
                         .collect::<Vec<_>>(),
-                    first.set_id,
-                    first.key_id,
-                    first.threshold,
-                    first.total,
+                    set_id,
+                    key_id,
+                    threshold,
+                    total,
                 )
                 .pop()
                 .flatten();
@@ -562,15 +624,15 @@ pub fn recover_standalone(
             problem,
         });
     }
-    if good.len() < first.threshold as usize {
+    if good.len() < threshold as usize {
         return Err(Error::verification(format!(
             "{} good share(s) of the {} needed; {}",
             good.len(),
-            first.threshold,
+            threshold,
             describe_bad(&verdicts)
         )));
     }
-    let secret = share::combine(&good[..first.threshold as usize])?;
+    let secret = share::combine(&good[..threshold as usize])?;
     Ok((PrivateKey::from_secret_bytes(&secret)?, verdicts))
 }
 

@@ -3,6 +3,7 @@
 //! logic lives here.
 
 mod delegation;
+mod keys;
 pub mod output;
 mod passphrase;
 pub mod prompt;
@@ -130,8 +131,16 @@ enum KeyCmd {
         /// The file.
         file: PathBuf,
     },
-    /// List the keys of the ceremony.
+    /// List the keys: their roles in the current root, and where each is held (here, only as shares, elsewhere, lost).
     List,
+    /// Record that a key is lost: it never signs again (cannot be undone).
+    MarkLost {
+        /// The key (ID, prefix or label).
+        id: String,
+        /// Why, kept in the key record (one line).
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Write a key's public half (metadata key object; certificate for a Notary root) for `key import` elsewhere.
     ExportPublic {
         /// The key (ID, prefix or label).
@@ -207,7 +216,14 @@ enum RootCmd {
         #[arg(long)]
         allow_short_expiry: bool,
     },
-    /// Sign the staged root with keys held here.
+    /// Sign the staged root with every key held here that can sign.
+    ///
+    /// Keys that cannot sign (lost, not held here, key file missing, wrong
+    /// passphrase, a file holding another key) are named with their reason
+    /// and the others still sign; what was signed is kept. Exit 0 when at
+    /// least one signature was added, else the error of why none could be
+    /// (and nothing is changed). This holds with --key too: a named key
+    /// that cannot sign is reported, the other named keys still sign.
     Sign {
         /// Sign with this key only (repeat for several); default: every held root key.
         #[arg(long = "key")]
@@ -329,7 +345,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 o.words
             );
             for k in &o.keys {
-                crate::outln!("key {k}");
+                let known = if k.known { " (already known)" } else { "" };
+                crate::outln!(
+                    "key {}{known}\n  fingerprint words: {}",
+                    k.display,
+                    k.phrase
+                );
             }
             if let Some(m) = &o.merged {
                 show_tally(&ws, &m.tally)?;
@@ -427,7 +448,9 @@ fn run_key(cli: &Cli, k: &KeyCmd) -> Result<()> {
             export_passphrase_file,
             allow_root,
         } => {
-            let role = ws.find_key(id)?.role;
+            let rec = ws.find_key(id)?;
+            rec.refuse_if_lost("be exported")?;
+            let role = rec.role;
             let pass = passphrase::export_passphrase(export_passphrase_file.as_deref(), &role)?;
             let rec = ws.export_notary_key(id, out, *allow_root, &pass, &mut cli.passphrases())?;
             if rec.role == "root" {
@@ -447,26 +470,8 @@ fn run_key(cli: &Cli, k: &KeyCmd) -> Result<()> {
             ));
             Ok(())
         }
-        KeyCmd::List => {
-            crate::outln!(
-                "{:<18} {:<16} {:<11} {:<64} PRIVATE",
-                "ROLE",
-                "LABEL",
-                "ALGORITHM",
-                "KEY ID"
-            );
-            for r in ws.keys()? {
-                crate::outln!(
-                    "{:<18} {:<16} {:<11} {:<64} {}",
-                    r.role,
-                    r.label,
-                    r.algorithm,
-                    r.id,
-                    if r.private { "held" } else { "-" }
-                );
-            }
-            Ok(())
-        }
+        KeyCmd::List => keys::list(&ws),
+        KeyCmd::MarkLost { id, reason } => keys::mark_lost(cli, &ws, id, reason.as_deref()),
     }
 }
 
@@ -598,6 +603,9 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
             let recovered = shares::recover(cli, from_shares, access)?;
             let o = ws.root_sign(keys, &recovered, &mut cli.passphrases(), now())?;
             crate::errln!("signed by {}", o.signed_by.join(", "));
+            for n in &o.not_signed {
+                crate::errln!("not signed: {}", n.reason);
+            }
             show_tally(&ws, &o.tally)?;
             if o.completed {
                 crate::errln!(
@@ -616,10 +624,19 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
                     "more signatures are needed: sign with the remaining keys (`ceremony root sign --key ID`)",
                 );
             }
+            if !o.not_signed.is_empty() && !o.completed {
+                crate::errln!(
+                    "the new signatures are kept in the staged root; {} key(s) did not sign (see above)",
+                    o.not_signed.len()
+                );
+            }
             Ok(())
         }
         RootCmd::Status => {
             let s = ws.root_status(now())?;
+            for l in &s.lost {
+                crate::outln!("lost: {}", l.text);
+            }
             match s.current {
                 Some(v) => crate::outln!("current root: version {v}"),
                 None => crate::outln!("current root: none yet"),
@@ -668,12 +685,18 @@ fn confirm_root_sign(cli: &Cli, ws: &Workspace) -> Result<()> {
         // Nothing staged: `root sign` itself says so.
         return Ok(());
     };
+    ws.check_staged_before_signing(now())?;
     crate::errln!("root version {} to sign:", t.version);
     for c in &status.changes {
         crate::errln!("  {c}");
     }
-    if let Some(e) = status.expires {
+    if let Some(e) = status.expires
+        && !status.changes.iter().any(|c| c.starts_with("expires"))
+    {
         crate::errln!("  expires {}", format_time(e));
+    }
+    for l in status.lost.iter().filter(|l| l.staged_keeps) {
+        crate::errln!("warning: {}", l.text);
     }
     prompt::confirm(
         cli.yes,

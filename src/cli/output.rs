@@ -17,9 +17,13 @@ pub fn write_stdout(args: fmt::Arguments<'_>, newline: bool) {
     if STDOUT_CLOSED.load(Ordering::Relaxed) {
         return;
     }
+    // Nothing that could repaint the terminal passes, whatever a value
+    // interpolated into the text held.
+    let text = args.to_string();
+    let text = crate::text::printable_lines(&text);
     let mut o = std::io::stdout().lock();
     let res = o
-        .write_fmt(args)
+        .write_all(text.as_bytes())
         .and_then(|_| if newline { o.write_all(b"\n") } else { Ok(()) })
         .and_then(|_| o.flush());
     if let Err(e) = res {
@@ -34,9 +38,11 @@ pub fn write_stdout(args: fmt::Arguments<'_>, newline: bool) {
 
 /// Writes to stderr; a failure there has nowhere left to be reported.
 pub fn write_stderr(args: fmt::Arguments<'_>, newline: bool) {
+    let text = args.to_string();
+    let text = crate::text::printable_lines(&text);
     let mut e = std::io::stderr().lock();
     let _ = e
-        .write_fmt(args)
+        .write_all(text.as_bytes())
         .and_then(|_| if newline { e.write_all(b"\n") } else { Ok(()) });
 }
 

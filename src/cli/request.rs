@@ -1,17 +1,26 @@
 //! `ceremony request …`: signing requests for keyholders at other machines.
+//! What a holder is shown comes from [`crate::ceremony::requests::review`]:
+//! derived from the body and the verified history, never from the request's
+//! own claims.
 
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 
 use super::shares::ShareAccess;
 use super::{Cli, hint, now, show_tally};
+use crate::ceremony::Workspace;
+use crate::ceremony::requests::{Review, Trust, review, sign_request};
 use crate::ceremony::shares::recover_standalone;
 use crate::error::{Error, Result};
 use crate::key::private::PrivateKey;
+use crate::metadata::format_time;
+use crate::metadata::root::short;
+use crate::metadata::root_diff::KeyView;
 use crate::share::seal;
+use crate::transfer;
 use crate::transfer::input::{Limit, read_file};
 use crate::transfer::request::Request;
-use crate::transfer::{self, sha256_hex};
+use crate::{errln, outln};
 
 /// Request commands.
 #[derive(Debug, Subcommand)]
@@ -21,10 +30,18 @@ pub enum RequestCmd {
         /// The request file to write.
         out: PathBuf,
     },
-    /// Add your signature to a request (no ceremony directory needed).
+    /// Check a request against the root you trust and add your signature
+    /// (no ceremony directory needed).
     Sign {
         /// The request.
         request: PathBuf,
+        /// The root you already trust (the one published at the last ceremony).
+        #[arg(long, value_name = "ROOT.json")]
+        trusted_root: Option<PathBuf>,
+        /// You hold no root to check against: take the request's own history
+        /// on first use (shown, and recorded in the signed request).
+        #[arg(long, conflicts_with = "trusted_root")]
+        trust_on_first_use: bool,
         /// Your age-encrypted key file (keys/<id>.age from your machine).
         #[arg(long, conflicts_with = "from_shares")]
         key_file: Option<PathBuf>,
@@ -43,10 +60,14 @@ pub enum RequestCmd {
         #[arg(required = true)]
         requests: Vec<PathBuf>,
     },
-    /// Show a request: what it signs, its digest words, and its signatures.
+    /// Show what a request signs, derived from its body, and its signatures.
     Show {
         /// The request.
         request: PathBuf,
+        /// The root you already trust; without it the history is shown as
+        /// taken on first use.
+        #[arg(long, value_name = "ROOT.json")]
+        trusted_root: Option<PathBuf>,
     },
 }
 
@@ -55,95 +76,242 @@ fn read_request(p: &Path) -> Result<Request> {
     Request::parse(&b).map_err(|e| e.context(p.display()))
 }
 
-fn show(r: &Request) -> Result<()> {
-    crate::outln!("{} version {} ({})", r.role, r.version, r.dialect);
-    crate::outln!("digest: {}", r.digest);
-    crate::outln!("words:  {}", r.words());
-    for (name, t) in r.tallies()? {
-        crate::outln!(
+/// Labels the person running the tool holds herself (her ceremony
+/// directory, when one is given): never labels from the request.
+fn local_label(ws: Option<&Workspace>, id: &str) -> Option<String> {
+    ws.and_then(|w| w.key_by_id(id).ok().flatten())
+        .map(|k| k.label)
+}
+
+fn key_line(v: &KeyView, label: Option<String>, mine: bool) -> String {
+    let mut s = format!(
+        "{} {}",
+        crate::text::printable(&v.id),
+        crate::text::printable(&v.keytype)
+    );
+    match &v.fingerprint {
+        Ok(f) => s.push_str(&format!(" fingerprint {f}")),
+        Err(why) => s.push_str(&format!(" UNREADABLE ({why})")),
+    }
+    if let Some(c) = &v.cert {
+        s.push_str(&format!(
+            " CN={} valid {} to {}",
+            crate::text::printable(c.common_name.as_deref().unwrap_or("(none)")),
+            format_time(c.not_before),
+            format_time(c.not_after)
+        ));
+    }
+    if let Some(l) = label {
+        s.push_str(&format!(" [{}]", crate::text::printable(&l)));
+    }
+    if mine {
+        s.push_str(" [YOUR KEY]");
+    }
+    s
+}
+
+/// Prints a review: what the body does, computed from the bodies.
+fn show_review(rv: &Review, ws: Option<&Workspace>, mine: Option<&str>) {
+    let c = &rv.changes;
+    outln!(
+        "root version {} ({}{})",
+        rv.version,
+        rv.dialect,
+        rv.gun
+            .as_ref()
+            .map(|g| format!(", GUN {g}"))
+            .unwrap_or_default()
+    );
+    outln!("chain: {}", rv.checked.describe());
+    outln!("digest: {}", rv.digest);
+    outln!("words:  {}", rv.words);
+    match (c.from_version, c.expires_before) {
+        (Some(v), Some(e)) => {
+            outln!("changes from version {v} (computed from the two roots):");
+            outln!(
+                "  expires: {} -> {}",
+                format_time(e),
+                format_time(c.expires_after)
+            );
+        }
+        _ => {
+            outln!("a first root: everything it holds (nothing before it):");
+            outln!("  expires: {}", format_time(c.expires_after));
+        }
+    }
+    if let Some((a, b)) = c.consistent_snapshot {
+        outln!("  consistent_snapshot: {a} -> {b}");
+    }
+    if let Some((a, b)) = &c.spec_version {
+        outln!("  spec_version: {a} -> {b}");
+    }
+    for r in &c.roles {
+        let threshold = match r.threshold_before {
+            Some(t) => format!("threshold {t} -> {}", r.threshold_after),
+            None => format!("threshold {}", r.threshold_after),
+        };
+        outln!(
+            "  {}: {threshold}{}",
+            r.role,
+            if r.changed() { "" } else { " (unchanged)" }
+        );
+        for (mark, ids) in [
+            ("+ adds", &r.added),
+            ("- removes", &r.removed),
+            ("= keeps", &r.kept),
+        ] {
+            for id in ids {
+                if let Some(v) = c.keys.get(id) {
+                    outln!(
+                        "    {mark} {}",
+                        key_line(v, local_label(ws, id), mine == Some(id.as_str()))
+                    );
+                }
+            }
+        }
+    }
+    if !c.unused_keys.is_empty() {
+        outln!(
+            "  keys listed but used by no role: {}",
+            c.unused_keys
+                .iter()
+                .map(|k| short(k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if !c.uninterpreted.is_empty() {
+        outln!(
+            "  fields this tool does not interpret: {}",
+            c.uninterpreted
+                .iter()
+                .map(|f| crate::text::printable(f).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    for (name, t) in &rv.tallies {
+        outln!(
             "{name}: {} of {} needed{}",
             t.valid.len(),
             t.threshold,
             if t.met() { " (met)" } else { "" }
         );
     }
-    Ok(())
+    for w in &rv.warnings {
+        errln!("warning: {w}");
+    }
 }
 
-fn confirm(cli: &Cli, r: &Request) -> Result<()> {
-    crate::errln!(
-        "about to sign {} version {}; read the words back to the coordinator: {}",
-        r.role,
-        r.version,
-        r.words()
-    );
-    super::prompt::confirm(
-        cli.yes,
-        "signing the request",
-        "do the words match what the coordinator reads? sign?",
-        "not signed: declined",
-    )?;
-    Ok(())
+fn trust_from(trusted_root: Option<&Path>, first_use: bool) -> Result<Trust> {
+    match (trusted_root, first_use) {
+        (Some(p), _) => Ok(Trust::Root(read_file(p, Limit::Metadata)?)),
+        (None, true) => Ok(Trust::FirstUse),
+        (None, false) => Err(Error::input(
+            "refusing to sign without a root you trust to check the request against",
+        )
+        .hint("pass --trusted-root ROOT.json (the root published at the last ceremony), or --trust-on-first-use if you hold none (it is shown and recorded)")),
+    }
+}
+
+fn load_key(
+    cli: &Cli,
+    key_file: Option<&Path>,
+    from_shares: &[PathBuf],
+    access: &ShareAccess,
+) -> Result<PrivateKey> {
+    match (key_file, from_shares.is_empty()) {
+        (Some(f), _) => {
+            let bytes = read_file(f, Limit::Small)?;
+            let pass = cli.passphrases().for_file(f)?;
+            PrivateKey::decrypt(&bytes, &pass).map_err(|e| e.context(f.display()))
+        }
+        (None, false) => {
+            let ids = seal::load_identities(&access.identities)?;
+            let mut p = cli
+                .passphrases()
+                .with_custodian_files(&access.custodian_passphrase_files)?;
+            let (k, verdicts) = recover_standalone(from_shares, &ids, &mut p)?;
+            for v in verdicts.iter().filter(|v| v.problem.is_some()) {
+                errln!(
+                    "  BAD {}: {}",
+                    v.file.display(),
+                    v.problem.clone().unwrap_or_default()
+                );
+            }
+            Ok(k)
+        }
+        (None, true) => {
+            Err(Error::input("no key given").hint("pass --key-file FILE or --from-shares SHARE…"))
+        }
+    }
 }
 
 /// Runs a request command.
 pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
+    // A holder's own ceremony directory, when she names one, gives labels.
+    let own_ws = || cli.workspace().ok();
     match cmd {
         RequestCmd::Create { out } => {
             let ws = cli.workspace()?;
-            let f = ws.staged_for_request(now())?;
-            let r = Request::new(
-                ws.dialect(),
-                ws.gun().map(str::to_string),
-                "root",
-                &f.env,
-                &f.keys,
-                f.thresholds,
-            )?;
+            let r = ws.make_request(now())?;
+            let rv = ws.review_own_request(&r, now())?;
             transfer::write_new(out, &r.to_bytes())?;
-            show(&r)?;
-            hint(
-                "carry it to each keyholder: `ceremony request sign REQUEST --key-file KEY`; then `ceremony request merge SIGNED…`",
-            );
+            show_review(&rv, Some(&ws), None);
+            hint(if rv.version == 1 {
+                "carry it to each keyholder: `ceremony request sign REQUEST --trust-on-first-use --key-file KEY` (a first root has nothing before it), read the words aloud; then `ceremony request merge SIGNED…`"
+            } else {
+                "carry it and the last published root to each keyholder: `ceremony request sign REQUEST --trusted-root ROOT.json --key-file KEY`, read the words aloud; then `ceremony request merge SIGNED…`"
+            });
             Ok(())
         }
-        RequestCmd::Show { request } => show(&read_request(request)?),
+        RequestCmd::Show {
+            request,
+            trusted_root,
+        } => {
+            let r = read_request(request)?;
+            let trust = trust_from(trusted_root.as_deref(), true)?;
+            let rv = review(&r, &trust, now())?;
+            show_review(&rv, own_ws().as_ref(), None);
+            if rv.checked.first_use() {
+                hint("check it against the root you trust: --trusted-root ROOT.json");
+            }
+            Ok(())
+        }
         RequestCmd::Sign {
             request,
+            trusted_root,
+            trust_on_first_use,
             key_file,
             from_shares,
             access,
             out,
         } => {
             let mut r = read_request(request)?;
-            let key = match (key_file, from_shares.is_empty()) {
-                (Some(f), _) => {
-                    let bytes = read_file(f, Limit::Small)?;
-                    let pass = cli.passphrases().for_file(f)?;
-                    PrivateKey::decrypt(&bytes, &pass).map_err(|e| e.context(f.display()))?
-                }
-                (None, false) => {
-                    let ids = seal::load_identities(&access.identities)?;
-                    let mut p = cli
-                        .passphrases()
-                        .with_custodian_files(&access.custodian_passphrase_files)?;
-                    let (k, verdicts) = recover_standalone(from_shares, &ids, &mut p)?;
-                    for v in verdicts.iter().filter(|v| v.problem.is_some()) {
-                        crate::errln!(
-                            "  BAD {}: {}",
-                            v.file.display(),
-                            v.problem.clone().unwrap_or_default()
-                        );
-                    }
-                    k
-                }
-                (None, true) => {
-                    return Err(Error::input("no key given")
-                        .hint("pass --key-file FILE or --from-shares SHARE…"));
-                }
-            };
-            confirm(cli, &r)?;
-            let id = r.sign(&key)?;
+            let trust = trust_from(trusted_root.as_deref(), *trust_on_first_use)?;
+            let rv = review(&r, &trust, now())?;
+            let key = load_key(cli, key_file.as_deref(), from_shares, access)?;
+            let id = rv.signer_id(&key).ok_or_else(|| {
+                Error::input(format!(
+                    "this key is neither a root key of the previous root nor of the new root (version {}): it has no place in this request",
+                    rv.version
+                ))
+                .hint("check you hold the right key for this ceremony; nothing was signed")
+            })?;
+            show_review(&rv, own_ws().as_ref(), Some(&id));
+            errln!(
+                "about to sign root version {} with key {}; read the words back to the coordinator:",
+                rv.version,
+                short(&id)
+            );
+            errln!("  {}", rv.words);
+            let confirmed = super::prompt::confirm(
+                cli.yes,
+                "signing the request",
+                "do the words match what the coordinator reads, and is this the root you mean to sign?",
+                "not signed: declined",
+            )?;
+            sign_request(&mut r, &rv, &key, confirmed.describe(), now())?;
             drop(key);
             let out = out.clone().unwrap_or_else(|| {
                 let stem = request
@@ -153,38 +321,27 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
                 request.with_file_name(format!("{stem}.signed.json"))
             });
             transfer::write_new(&out, &r.to_bytes())?;
-            crate::errln!("signed as key {}", &id[..12.min(id.len())]);
-            show(&r)?;
-            crate::outln!("{}", out.display());
+            errln!("signed as key {}", short(&id));
+            let after = review(&r, &trust, now())?;
+            for (name, t) in &after.tallies {
+                errln!(
+                    "{name}: {} of {} needed{}",
+                    t.valid.len(),
+                    t.threshold,
+                    if t.met() { " (met)" } else { "" }
+                );
+            }
+            outln!("{}", out.display());
             Ok(())
         }
         RequestCmd::Merge { requests } => {
             let ws = cli.workspace()?;
-            let env = ws.staged_for_request(now())?.env;
-            let staged_digest = sha256_hex(&env.canonical_signed());
-            let mut sigs = Vec::new();
+            let mut read = Vec::new();
             for p in requests {
-                let r = read_request(p)?;
-                if r.digest != staged_digest {
-                    return Err(Error::verification(format!(
-                        "{}: signs another body (digest {}…), not the staged root ({}…)",
-                        p.display(),
-                        &r.digest[..12],
-                        &staged_digest[..12]
-                    ))
-                    .hint("the request was made for a different staged version; make a new one with `request create`"));
-                }
-                if let Some(bad) = r.bad_signatures()?.into_iter().next() {
-                    return Err(Error::verification(format!("{}: {bad}", p.display())));
-                }
-                for s in r.metadata_signatures() {
-                    if !env.signatures.iter().any(|e| e == &s) {
-                        sigs.push((p.display().to_string(), s));
-                    }
-                }
+                read.push((p.display().to_string(), read_request(p)?));
             }
-            let o = ws.merge_root_signatures(&sigs, now())?;
-            crate::errln!(
+            let o = ws.merge_requests(&read, now())?;
+            errln!(
                 "merged signatures by {}",
                 if o.signed_by.is_empty() {
                     "nobody new".to_string()
@@ -194,7 +351,7 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
             );
             show_tally(&ws, &o.tally)?;
             if o.completed {
-                crate::errln!(
+                errln!(
                     "root version {} is complete and added to the history",
                     o.tally.version
                 );

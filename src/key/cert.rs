@@ -114,6 +114,18 @@ pub fn parse_der(der: &[u8]) -> Result<CertInfo> {
     let cert = x509_cert::Certificate::from_der(der)
         .map_err(|e| Error::input(format!("not an X.509 certificate: {e}")))?;
     let tbs = cert.tbs_certificate();
+    // Go keeps the last CN of a subject, this parser the first: a subject
+    // with two would mean two GUNs to two readers.
+    let cns = tbs
+        .subject()
+        .iter()
+        .filter(|a| a.oid.to_string() == "2.5.4.3")
+        .count();
+    if cns > 1 {
+        return Err(Error::input(format!(
+            "the certificate's subject has {cns} common names; Notary reads the last and other readers the first: refusing an ambiguous certificate"
+        )));
+    }
     let common_name = tbs
         .subject()
         .common_name()
@@ -150,13 +162,23 @@ pub fn parse_der(der: &[u8]) -> Result<CertInfo> {
     })
 }
 
-/// Parses PEM text holding one or more certificates; the first is the leaf.
-pub fn parse_pem_chain(text: &str) -> Result<Vec<CertInfo>> {
+/// Parses PEM text that must hold exactly one certificate: a root key's.
+/// Notary picks the leaf of several by its CA flag and skips a key with two
+/// leaves, where a first-is-leaf reader would not: the strict side refuses
+/// anything but one.
+pub fn parse_single_pem(text: &str) -> Result<CertInfo> {
     let blocks = pem_blocks(text)?;
-    if blocks.is_empty() || blocks.iter().any(|b| b.label != "CERTIFICATE") {
-        return Err(Error::input("expected PEM CERTIFICATE blocks only"));
+    if blocks.iter().any(|b| b.label != "CERTIFICATE") {
+        return Err(Error::input("expected a PEM CERTIFICATE block only"));
     }
-    blocks.iter().map(|b| parse_der(&b.der)).collect()
+    match blocks.as_slice() {
+        [one] => parse_der(&one.der),
+        [] => Err(Error::input("no certificate found")),
+        more => Err(Error::input(format!(
+            "{} certificates where one leaf certificate is expected (Notary would choose among them by their CA flags; this tool does not guess)",
+            more.len()
+        ))),
+    }
 }
 
 /// The profile of a Notary root certificate: self-signed, CN = GUN,

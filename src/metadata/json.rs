@@ -215,24 +215,34 @@ fn write_python_str(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// The escaping Go's `json.Marshal` applies when it compacts an embedded
-/// `json.RawMessage` (Notary's `signed`): `<`, `>`, `&`, U+2028 and U+2029
-/// become `\u` escapes. They can only occur inside strings, so a plain
-/// replacement is exact.
-pub fn go_html_escape(bytes: &[u8]) -> Vec<u8> {
+/// The signed body as it stands in a Notary file: the canonical bytes with
+/// what Go's `json.Marshal` escapes when it writes the envelope. `<`, `>`,
+/// `&`, U+2028 and U+2029 become `\u` escapes (HTML-safe compaction of the
+/// `json.RawMessage`), and control characters, which canonical JSON writes
+/// raw (and a JSON file may not hold raw), are escaped as Go escapes them in
+/// strings: `\n`, `\r`, `\t`, else `\u00XX`. Readers undo the escapes
+/// before re-canonicalising, so signatures still cover the raw form. All of
+/// these occur only inside strings, so a plain replacement is exact.
+pub fn go_file_escape(bytes: &[u8]) -> Vec<u8> {
     let s = String::from_utf8_lossy(bytes);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            _ => out.push(c),
-        }
+        push_go_escaped(c, &mut out);
     }
     out.into_bytes()
+}
+
+/// One character as Go's `encoding/json` writes it inside a string, except
+/// `"` and `\`, which the caller handles.
+fn push_go_escaped(c: char, out: &mut String) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+        c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+        c => out.push(c),
+    }
 }
 
 /// A string as Go's `encoding/json` writes it (HTML-safe).
@@ -242,14 +252,7 @@ pub fn go_string(s: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+            c => push_go_escaped(c, &mut out),
         }
     }
     out.push('"');
@@ -277,6 +280,39 @@ mod tests {
         let v = parse_strict("{\"b\":\"x\\\"y\\\\z\\n<é>\",\"a\":[1,true,null]}".as_bytes())?;
         let c = String::from_utf8(canonical(&v)).map_err(|e| Error::input(e.to_string()))?;
         assert_eq!(c, "{\"a\":[1,true,null],\"b\":\"x\\\"y\\\\z\n<é>\"}");
+        Ok(())
+    }
+
+    #[test]
+    fn notary_file_form_escapes_control_characters_as_go_does() -> Result<()> {
+        let v = parse_strict("{\"t\":\"a\\nb\\u0001c\\td\\re\\u001f<&>\\u007f\"}".as_bytes())?;
+        let raw = canonical(&v);
+        assert!(
+            parse_strict(&raw).is_err(),
+            "canonical bytes hold raw controls"
+        );
+        let file = go_file_escape(&raw);
+        assert_eq!(
+            String::from_utf8_lossy(&file),
+            "{\"t\":\"a\\nb\\u0001c\\td\\re\\u001f\\u003c\\u0026\\u003e\u{7f}\"}"
+        );
+        // The file reads back to the same value, so to the same signed bytes.
+        assert_eq!(canonical(&parse_strict(&file)?), raw);
+        Ok(())
+    }
+
+    #[test]
+    fn tuf_file_form_escapes_control_characters_as_python_does() -> Result<()> {
+        let v = parse_strict(
+            "{\"t\":\"a\\nb\\u0001c\\td\\re\\u001f\\b\\f\\u007f<\\u00e9\\u2028\"}".as_bytes(),
+        )?;
+        let p = python_pretty(&v);
+        // json.dumps(v, indent=1, separators=(",", ": "), sort_keys=True)
+        assert_eq!(
+            String::from_utf8_lossy(&p),
+            "{\n \"t\": \"a\\nb\\u0001c\\td\\re\\u001f\\b\\f\\u007f<\\u00e9\\u2028\"\n}"
+        );
+        assert_eq!(canonical(&parse_strict(&p)?), canonical(&v));
         Ok(())
     }
 

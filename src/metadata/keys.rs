@@ -76,11 +76,13 @@ impl MetaKey {
         })
     }
 
-    /// Reads a key object of `dialect`.
+    /// Reads a key object of `dialect`, held to the fields a Go reader
+    /// would see (see [`super::fields`]).
     pub fn from_value(dialect: Dialect, v: &Value) -> Result<Self> {
         let m = v
             .as_object()
             .ok_or_else(|| Error::input("key is not an object"))?;
+        super::fields::check_key(dialect, v)?;
         let keytype = super::str_field(m, "keytype")?;
         let keyval = m
             .get("keyval")
@@ -112,11 +114,8 @@ impl MetaKey {
             "ecdsa-x509" => {
                 let text = String::from_utf8(raw)
                     .map_err(|_| Error::input("ecdsa-x509 key: public is not PEM text"))?;
-                let chain = cert::parse_pem_chain(&text)?;
-                let leaf = chain
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| Error::input("ecdsa-x509 key holds no certificate"))?;
+                let leaf =
+                    cert::parse_single_pem(&text).map_err(|e| e.context("ecdsa-x509 key"))?;
                 (leaf.public_key.clone()?, Some(leaf))
             }
             "rsa" | "rsa-x509" => {

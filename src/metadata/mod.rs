@@ -2,10 +2,13 @@
 //! key objects and key IDs, and typed views of root, targets, snapshot and
 //! timestamp. No secrets, no files: bytes in, values out.
 
+pub mod fields;
 pub mod json;
 pub mod keys;
+pub mod names;
 pub mod roles;
 pub mod root;
+pub mod root_diff;
 
 use serde_json::{Map, Value};
 use std::fmt;
@@ -132,7 +135,10 @@ impl Envelope {
             _ => return Err(Error::input("metadata has no \"signatures\" list")),
         };
         if let Some(k) = top.keys().next() {
-            return Err(Error::input(format!("unexpected top-level field {k:?}")));
+            return Err(Error::input(format!(
+                "unexpected top-level field {k:?}{}",
+                fold_note(k, &["signed", "signatures"])
+            )));
         }
         let mut signatures = Vec::new();
         for s in sigs {
@@ -151,7 +157,8 @@ impl Envelope {
                 .find(|k| !matches!(k.as_str(), "keyid" | "sig" | "method"))
             {
                 return Err(Error::input(format!(
-                    "unexpected field {k:?} in a signature"
+                    "unexpected field {k:?} in a signature{}",
+                    fold_note(k, &["keyid", "sig", "method"])
                 )));
             }
             signatures.push(Signature { keyid, method, sig });
@@ -170,7 +177,7 @@ impl Envelope {
         match dialect {
             Dialect::Notary => {
                 let mut out = b"{\"signed\":".to_vec();
-                out.extend(json::go_html_escape(&self.canonical_signed()));
+                out.extend(json::go_file_escape(&self.canonical_signed()));
                 out.extend_from_slice(b",\"signatures\":[");
                 for (i, s) in self.signatures.iter().enumerate() {
                     if i > 0 {
@@ -229,6 +236,16 @@ impl Envelope {
     }
 }
 
+/// `(folds to "signed" as Go reads JSON)` when `key` would land in one of
+/// `fields` for a Go reader, else nothing.
+fn fold_note(key: &str, fields: &[&str]) -> String {
+    fields
+        .iter()
+        .find(|f| fields::go_folds_to(key, f))
+        .map(|f| format!(" (folds to {f:?} as Go reads JSON)"))
+        .unwrap_or_default()
+}
+
 /// A required string field.
 pub fn str_field(m: &Map<String, Value>, name: &str) -> Result<String> {
     match m.get(name) {
@@ -249,12 +266,26 @@ pub struct Common {
 }
 
 /// Reads and checks the common fields of `signed` for a role of `kind`.
+///
+/// Every role parser starts here, so this is also where a body is held to
+/// the fields a Go reader would see ([`fields::check_body`]): no body is
+/// interpreted, staged or signed without passing it.
 pub fn common(dialect: Dialect, signed: &Value, kind: RoleKind) -> Result<Common> {
     let m = signed
         .as_object()
         .ok_or_else(|| Error::input("\"signed\" is not an object"))?;
-    let ty = str_field(m, "_type")?;
     let want = dialect.type_name(kind);
+    // A body of another type is named as such before its fields are judged.
+    if let Some(Value::String(ty)) = m.get("_type")
+        && ty != want
+    {
+        return Err(Error::verification(format!(
+            "_type is {ty:?}, expected {want:?} ({dialect} {} metadata)",
+            kind.name()
+        )));
+    }
+    fields::check_body(dialect, kind, signed)?;
+    let ty = str_field(m, "_type")?;
     if ty != want {
         return Err(Error::verification(format!(
             "_type is {ty:?}, expected {want:?} ({dialect} {} metadata)",

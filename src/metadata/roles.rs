@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 use super::keys::parse_key_map;
+use super::names::check_delegated_name;
+pub use super::names::notary_role_name_ok;
 use super::root::{KeyEntry, check_key_ids, parse_role_keys};
 use super::{Common, Dialect, RoleKind, TUF_SPEC_VERSION, common, format_time};
 use crate::error::{Error, Result};
@@ -32,20 +34,6 @@ pub struct Targets {
     pub keys: BTreeMap<String, KeyEntry>,
     /// Delegated roles, in priority order.
     pub roles: Vec<DelegatedRole>,
-}
-
-/// Notary's rule for delegation names: lowercase `[-a-z0-9_/]`, under
-/// `targets/`, path-clean, shorter than 256.
-pub fn notary_role_name_ok(name: &str) -> bool {
-    name.len() < 256
-        && name.starts_with("targets/")
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_/".contains(&b))
-        && !name.ends_with('/')
-        && !name
-            .split('/')
-            .any(|p| p.is_empty() || p == "." || p == "..")
 }
 
 impl Targets {
@@ -73,6 +61,7 @@ impl Targets {
                         .and_then(Value::as_str)
                         .ok_or_else(|| Error::verification("a delegated role has no name"))?
                         .to_string();
+                    check_delegation_shape(dialect, name, &rname, r)?;
                     let rk = parse_role_keys(&rname, r)?;
                     for id in &rk.keyids {
                         if !keys.contains_key(id) {
@@ -81,7 +70,6 @@ impl Targets {
                             )));
                         }
                     }
-                    check_delegation_shape(dialect, name, &rname, r)?;
                     // A set, not a scan: a hostile file may list 100,000s.
                     if !names.insert(rname.clone()) {
                         return Err(Error::verification(format!(
@@ -126,13 +114,10 @@ impl Targets {
 }
 
 fn check_delegation_shape(dialect: Dialect, parent: &str, name: &str, r: &Value) -> Result<()> {
+    // The name becomes a file name wherever the tool writes the role.
+    check_delegated_name(dialect, name)?;
     match dialect {
         Dialect::Notary => {
-            if !notary_role_name_ok(name) {
-                return Err(Error::verification(format!(
-                    "{name:?} is not a valid Notary role name"
-                )));
-            }
             // A role may delegate only to its direct children.
             let parent_ok = name.rsplit_once('/').is_some_and(|(p, _)| p == parent);
             if !parent_ok {

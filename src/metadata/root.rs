@@ -215,5 +215,6 @@ pub fn check_key_ids(dialect: Dialect, keys: &BTreeMap<String, KeyEntry>) -> Res
 
 /// The first 12 hex digits of a key ID, for messages.
 pub fn short(id: &str) -> String {
-    id.chars().take(12).collect()
+    // IDs in hostile metadata can be any string: never raw on a terminal.
+    crate::text::printable(&id.chars().take(12).collect::<String>()).into_owned()
 }

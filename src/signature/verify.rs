@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use super::{CertPolicy, Tally, check_unique_signatures, tally};
 use crate::error::{Error, Result};
+use crate::metadata::names::role_name_problem;
 use crate::metadata::roles::{FileMeta, MetaList};
 use crate::metadata::root::{KeyEntry, RoleKeys, Root};
 use crate::metadata::{Dialect, Envelope, RoleKind, format_time};
@@ -747,6 +748,11 @@ fn delegated_file(
     name: &str,
     meta: Option<&FileMeta>,
 ) -> Option<String> {
+    // Only a name safe as a file name is looked for (Targets::parse has
+    // refused the others already).
+    if role_name_problem(dialect, name).is_some() {
+        return None;
+    }
     match dialect {
         Dialect::Notary => [
             format!("{name}.json"),

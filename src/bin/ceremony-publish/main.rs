@@ -2,7 +2,14 @@
 //! timestamp and snapshot keys to carry in, pushes an exported bundle to
 //! notary-server, and reports what the server holds. Built only with the
 //! `online` feature; the air-gapped `ceremony` binary has no network code.
+//!
+//! Everything the server says is hostile until checked: its keys are shown
+//! by fingerprint words computed here, and a bundle is pushed only when it
+//! continues the root the server holds.
 
+mod bundle;
+mod endpoint;
+mod history;
 mod http;
 
 use clap::{Parser, Subcommand};
@@ -10,22 +17,28 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
+use bundle::{Bundle, read_bundle};
 use ceremony::error::{Error, Result};
-use ceremony::metadata::{Envelope, format_time};
+use ceremony::metadata::{Dialect, Envelope, format_time};
 use ceremony::signature::verify::{Options, verify_files};
-use ceremony::transfer::{self, sha256_hex};
+use ceremony::transfer::{self, words};
+use ceremony::{errln, outln};
+use endpoint::tuf_path;
 use http::{Server, error_detail};
 
 /// Publish ceremony output to a Notary server.
 #[derive(Debug, Parser)]
 #[command(name = "ceremony-publish", version, about)]
 struct Cli {
-    /// The notary-server URL (http://… or https://…).
+    /// The notary-server URL: https://…, or http://… to this machine (127.0.0.1, ::1, localhost).
     #[arg(long, global = true, env = "CEREMONY_NOTARY_SERVER")]
     server: Option<String>,
     /// A PEM CA certificate to trust for HTTPS (a private CA or self-signed server).
     #[arg(long, global = true)]
     tls_ca: Option<PathBuf>,
+    /// Allow plain http:// to another machine (anyone on the way can read and change it).
+    #[arg(long, global = true)]
+    allow_http: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -39,7 +52,7 @@ enum Command {
         /// A new or empty directory.
         out: PathBuf,
     },
-    /// Check an exported bundle and POST the files it lists in UPLOAD.
+    /// Check an exported bundle against itself and the server's root, and POST the files it lists in UPLOAD.
     Push {
         /// The export directory.
         bundle: PathBuf,
@@ -54,8 +67,24 @@ enum Command {
     },
 }
 
-fn tuf_path(gun: &str, file: &str) -> String {
-    format!("/v2/{gun}/_trust/tuf/{file}")
+/// `s` made safe for a terminal: control characters, and anything beyond
+/// printable ASCII, escaped (a server's text could otherwise move the
+/// cursor, recolour or rewrite what the officer reads); at most `max`
+/// characters.
+pub fn printable(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c == ' ' || c.is_ascii_graphic() {
+            out.push(c);
+        } else {
+            out.extend(c.escape_default());
+        }
+    }
+    out
 }
 
 fn fetch_keys(srv: &Server, gun: &str, out: &Path) -> Result<()> {
@@ -71,8 +100,9 @@ fn fetch_keys(srv: &Server, gun: &str, out: &Path) -> Result<()> {
         )));
     }
     let mut files = Vec::new();
+    let mut shown = Vec::new();
     for role in ["timestamp", "snapshot"] {
-        let r = srv.get(&tuf_path(gun, &format!("{role}.key")))?;
+        let r = srv.get(&tuf_path(gun, &format!("{role}.key"))?)?;
         if r.status != 200 {
             return Err(Error::input(format!(
                 "the server refused {role}.key: HTTP {}: {}",
@@ -81,15 +111,19 @@ fn fetch_keys(srv: &Server, gun: &str, out: &Path) -> Result<()> {
             )));
         }
         let v = ceremony::metadata::json::parse_strict(&r.body)
-            .map_err(|e| e.context(format!("{role}.key")))?;
-        let key =
-            ceremony::metadata::keys::MetaKey::from_value(ceremony::metadata::Dialect::Notary, &v)
-                .map_err(|e| e.context(format!("{role}.key")))?;
-        eprintln!(
-            "{role} key {} ({})",
-            key.id(ceremony::metadata::Dialect::Notary),
-            key.keytype()
-        );
+            .map_err(|e| e.context(format!("the server's {role}.key")))?;
+        let key = ceremony::metadata::keys::MetaKey::from_value(Dialect::Notary, &v)
+            .map_err(|e| e.context(format!("the server's {role}.key")))?;
+        // The ID is computed here from the key itself, as the offline
+        // `ceremony import` computes it: nothing the server says about it
+        // is taken.
+        let id = key.id(Dialect::Notary);
+        shown.push(format!(
+            "{role} key {id} ({})
+  fingerprint words: {}",
+            printable(key.keytype(), 40),
+            words::key_phrase(&id)
+        ));
         files.push((format!("{role}.key"), r.body));
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
@@ -100,74 +134,30 @@ fn fetch_keys(srv: &Server, gun: &str, out: &Path) -> Result<()> {
         &out.join("SHA256SUMS"),
         transfer::manifest(&files).as_bytes(),
     )?;
-    eprintln!(
+    for s in &shown {
+        outln!("{s}");
+    }
+    errln!(
+        "compare these words with what `ceremony import` shows on the offline machine before the keys go into a root"
+    );
+    errln!(
         "note: before the first root is published, every fetch makes new keys on the server; import exactly these"
     );
-    eprintln!(
-        "hint: offline: ceremony key import --role timestamp {0}/timestamp.key (and snapshot.key for a server-held snapshot)",
+    errln!(
+        "hint: offline: ceremony import {0} (or ceremony key import --role timestamp {0}/timestamp.key)",
         out.display()
     );
     Ok(())
 }
 
-/// A bundle's files by name, and the names to upload in order.
-struct Bundle {
-    files: BTreeMap<String, Vec<u8>>,
-    upload: Vec<String>,
-}
-
-/// Reads a bundle, checking every file against SHA256SUMS first.
-fn read_bundle(dir: &Path) -> Result<Bundle> {
-    let sums_path = dir.join("SHA256SUMS");
-    let sums = std::fs::read_to_string(&sums_path).map_err(|e| Error::io(&sums_path, e))?;
-    let mut files = BTreeMap::new();
-    for line in sums.lines().filter(|l| !l.trim().is_empty()) {
-        let (hash, name) = line
-            .split_once("  ")
-            .ok_or_else(|| Error::input(format!("SHA256SUMS: bad line {line:?}")))?;
-        if name.contains("..") || name.starts_with('/') {
-            return Err(Error::input(format!(
-                "SHA256SUMS names {name:?} outside the bundle"
-            )));
-        }
-        let p = dir.join(name);
-        let bytes =
-            ceremony::transfer::input::read_file(&p, ceremony::transfer::input::Limit::Metadata)?;
-        if sha256_hex(&bytes) != hash {
-            return Err(Error::verification(format!(
-                "{name}: does not match SHA256SUMS (damaged or changed on the way)"
-            ))
-            .hint("export again on the offline machine"));
-        }
-        files.insert(name.to_string(), bytes);
-    }
-    let upload_path = dir.join("UPLOAD");
-    let upload: Vec<String> = std::fs::read_to_string(&upload_path)
-        .map_err(|e| Error::io(&upload_path, e))?
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_string)
-        .collect();
-    for n in &upload {
-        if !files.contains_key(n) {
-            return Err(Error::input(format!(
-                "UPLOAD names {n}, which SHA256SUMS does not cover"
-            )));
-        }
-    }
-    if upload.is_empty() {
-        return Err(Error::input("UPLOAD lists nothing to publish"));
-    }
-    Ok(Bundle { files, upload })
-}
-
 fn push(srv: &Server, bundle: &Path, gun: Option<&str>) -> Result<()> {
     let Bundle { files, upload } = read_bundle(bundle)?;
+    let now = OffsetDateTime::now_utc();
     // The same strict check as offline, before anything is sent.
     let opts = Options {
-        dialect: Some(ceremony::metadata::Dialect::Notary),
+        dialect: Some(Dialect::Notary),
         gun: gun.map(str::to_string),
-        at: OffsetDateTime::now_utc(),
+        at: now,
         trusted_root: None,
         ignore_time: false,
     };
@@ -181,17 +171,62 @@ fn push(srv: &Server, bundle: &Path, gun: Option<&str>) -> Result<()> {
         return Err(Error::verification(format!(
             "the bundle does not verify: {}: {}",
             f.name, f.detail
-        )));
+        ))
+        .hint("nothing was sent; export again on the offline machine"));
     }
     let gun = report
         .gun
         .clone()
         .ok_or_else(|| Error::input("cannot tell the GUN").hint("pass --gun"))?;
+    let repo = tuf_path(&gun, "")?;
+    // Then against what the server holds.
+    let r = srv.get(&tuf_path(&gun, "root.json")?)?;
+    match r.status {
+        404 => {
+            let newest = metadata
+                .get("root.json")
+                .and_then(|b| Envelope::parse(b).ok())
+                .and_then(|e| e.version());
+            errln!(
+                "new repository: the server holds no root for {gun} (HTTP 404), so there is nothing to check the bundle's history against"
+            );
+            if let Some(v) = newest.filter(|v| *v > 1) {
+                errln!(
+                    "warning: the server will start at root version {v}; clients that trust an earlier version cannot walk to it from this server"
+                );
+            }
+        }
+        200 => {
+            let c = history::check(&metadata, &upload, &r.body, &gun, now)?;
+            if c.newest == c.server {
+                errln!(
+                    "the bundle keeps the server's root version {} (the same signed root)",
+                    c.server
+                );
+            } else {
+                errln!(
+                    "the bundle continues the server's root version {} to version {} (each signed by the previous root's threshold and its own)",
+                    c.server,
+                    c.newest
+                );
+            }
+            errln!(
+                "note: this only shows the bundle is the right one for what the server holds; the server's root proves nothing by itself"
+            );
+        }
+        status => {
+            return Err(Error::input(format!(
+                "cannot fetch the server's root.json for {gun} (HTTP {status}): {}",
+                error_detail(&r.body)
+            ))
+            .hint("nothing was sent; a bundle is pushed only after it is checked against the server's root"));
+        }
+    }
     let parts: Vec<(String, Vec<u8>)> = upload
         .iter()
-        .map(|n| (n.clone(), files.get(n).cloned().unwrap_or_default()))
+        .filter_map(|n| files.get(n).map(|b| (n.clone(), b.clone())))
         .collect();
-    let r = srv.post_files(&tuf_path(&gun, ""), &parts)?;
+    let r = srv.post_files(&repo, &parts)?;
     if r.status != 200 {
         return Err(Error::verification(format!(
             "the server refused the upload (HTTP {}): {}",
@@ -200,7 +235,7 @@ fn push(srv: &Server, bundle: &Path, gun: Option<&str>) -> Result<()> {
         ))
         .hint("nothing was published; fix the bundle offline and export again"));
     }
-    eprintln!("published {} to {gun}", upload.join(", "));
+    outln!("published {} to {gun}", upload.join(", "));
     Ok(())
 }
 
@@ -208,9 +243,9 @@ fn status(srv: &Server, gun: &str) -> Result<()> {
     let now = OffsetDateTime::now_utc();
     let mut any = false;
     for role in ["root", "targets", "snapshot", "timestamp"] {
-        let r = srv.get(&tuf_path(gun, &format!("{role}.json")))?;
+        let r = srv.get(&tuf_path(gun, &format!("{role}.json"))?)?;
         if r.status == 404 {
-            println!("{role:<10} not on the server");
+            outln!("{role:<10} not on the server");
             continue;
         }
         if r.status != 200 {
@@ -227,14 +262,19 @@ fn status(srv: &Server, gun: &str) -> Result<()> {
             .get("expires")
             .and_then(|e| e.as_str())
             .unwrap_or("");
-        let exp = ceremony::metadata::parse_expires(ceremony::metadata::Dialect::Notary, expires)?;
-        println!(
+        let exp = ceremony::metadata::parse_expires(Dialect::Notary, expires)
+            .map_err(|e| e.context(format!("{role}.json")))?;
+        outln!(
             "{role:<10} version {:<4} expires {}",
             env.version().unwrap_or(0),
             format_time(exp)
         );
-        if role == "root" && exp < now + ceremony::ceremony::root::NOTARY_RESIGN_WINDOW {
-            eprintln!(
+        if role == "root"
+            && now
+                .checked_add(ceremony::ceremony::root::NOTARY_RESIGN_WINDOW)
+                .is_some_and(|w| exp < w)
+        {
+            errln!(
                 "warning: root expires within 6 months ({}): Notary now demands the offline root key on every publish; rotate the root",
                 format_time(exp)
             );
@@ -248,24 +288,32 @@ fn status(srv: &Server, gun: &str) -> Result<()> {
     Ok(())
 }
 
+fn run(cli: &Cli) -> Result<()> {
+    let url = cli
+        .server
+        .clone()
+        .ok_or_else(|| Error::input("no server").hint("pass --server URL"))?;
+    let ep = endpoint::parse(&url, cli.allow_http)?;
+    if !ep.tls && !ep.loopback {
+        errln!(
+            "warning: plain http:// to {} (--allow-http): anyone on the way can read and change what is sent and answered",
+            ep.host
+        );
+    }
+    let srv = Server::new(&ep, cli.tls_ca.as_deref())?;
+    match &cli.command {
+        Command::FetchKeys { gun, out } => fetch_keys(&srv, gun, out),
+        Command::Push { bundle, gun } => push(&srv, bundle, gun.as_deref()),
+        Command::Status { gun } => status(&srv, gun),
+    }
+}
+
 fn main() {
     let cli = Cli::parse();
-    let res = (|| -> Result<()> {
-        let url = cli
-            .server
-            .clone()
-            .ok_or_else(|| Error::input("no server").hint("pass --server URL"))?;
-        let srv = Server::new(&url, cli.tls_ca.as_deref())?;
-        match &cli.command {
-            Command::FetchKeys { gun, out } => fetch_keys(&srv, gun, out),
-            Command::Push { bundle, gun } => push(&srv, bundle, gun.as_deref()),
-            Command::Status { gun } => status(&srv, gun),
-        }
-    })();
-    if let Err(e) = res {
-        eprintln!("ceremony-publish: error: {}", e.reason());
+    if let Err(e) = run(&cli) {
+        errln!("ceremony-publish: error: {}", e.reason());
         if let Some(h) = e.hint_text() {
-            eprintln!("hint: {h}");
+            errln!("hint: {h}");
         }
         std::process::exit(e.exit_code());
     }

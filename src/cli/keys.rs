@@ -1,0 +1,86 @@
+//! `key list` and `key mark-lost`.
+
+use super::{Cli, hint, now, prompt};
+use crate::ceremony::Workspace;
+use crate::error::Result;
+
+/// `key list`: one line per key with its roles in the current root and
+/// where its private half is.
+pub(super) fn list(ws: &Workspace) -> Result<()> {
+    let l = ws.key_listing()?;
+    let in_root = match l.root_version {
+        Some(v) => format!("IN ROOT v{v}"),
+        None => "IN ROOT".into(),
+    };
+    crate::outln!(
+        "{:<18} {:<16} {:<11} {:<64} {:<24} PRIVATE KEY",
+        "ROLE",
+        "LABEL",
+        "ALGORITHM",
+        "KEY ID",
+        in_root
+    );
+    for k in &l.keys {
+        let roles = if k.in_root.is_empty() {
+            "-".to_string()
+        } else {
+            k.in_root.join(",")
+        };
+        crate::outln!(
+            "{:<18} {:<16} {:<11} {:<64} {:<24} {}",
+            k.rec.role,
+            k.rec.label,
+            k.rec.algorithm,
+            k.rec.id,
+            roles,
+            k.describe()
+        );
+    }
+    for p in &l.problems {
+        crate::errln!("warning: {p}");
+    }
+    Ok(())
+}
+
+/// `key mark-lost`: shows the key and what marking means, asks, records.
+pub(super) fn mark_lost(cli: &Cli, ws: &Workspace, id: &str, reason: Option<&str>) -> Result<()> {
+    let (rec, reason) = ws.plan_mark_lost(id, reason)?;
+    crate::errln!(
+        "key {} ({} key, {})",
+        rec.display(),
+        rec.role,
+        crate::transfer::words::key_phrase(&rec.id)
+    );
+    if let Some(r) = &reason {
+        crate::errln!("  reason: {r}");
+    }
+    crate::errln!(
+        "  once marked lost it never signs again: its key file (if any) is kept but never opened, shares of it are refused, it cannot be added to a role"
+    );
+    crate::errln!("  this cannot be undone with this tool");
+    let c = prompt::confirm(
+        cli.yes,
+        &format!("marking key {} lost", rec.display()),
+        "mark it lost for good?",
+        "not marked: the officer declined",
+    )?;
+    let rec = ws.mark_lost(&rec.id, reason.as_deref(), c.describe(), now())?;
+    crate::errln!(
+        "key {} is {}",
+        rec.display(),
+        rec.lost_note().unwrap_or_default()
+    );
+    // The marking is kept; a staged root that cannot be read now only
+    // costs the advice.
+    let lost = ws.root_status(now()).map(|s| s.lost).unwrap_or_default();
+    for l in &lost {
+        crate::errln!("  {}", l.text);
+    }
+    if lost.is_empty() {
+        hint("no root names it; `ceremony key list` shows every key");
+    } else {
+        hint("rotate it out (see above), then `ceremony root sign` and `ceremony export OUT`");
+    }
+    crate::outln!("{}", rec.id);
+    Ok(())
+}
