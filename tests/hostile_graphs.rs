@@ -312,7 +312,7 @@ fn a_delegation_to_a_top_level_name_is_refused() {
     let repo = tmp.path().join("repo");
     tuf_repo(&repo, &[edge("targets", "a"), edge("a", "snapshot")]);
     // Exit 1: python-tuf refuses such a file outright.
-    hostile(&["verify", s(&repo)], 1, "top-level role name");
+    hostile(&["verify", s(&repo)], 1, "top-level role");
     if let Some(py) = python_tuf(&repo, &["nothing.txt"]) {
         assert!(py.is_err(), "python-tuf took a delegation to snapshot");
     }

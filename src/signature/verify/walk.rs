@@ -32,8 +32,6 @@ pub const MAX_DELEGATIONS: usize = 16_384;
 /// The most key IDs all delegations together may name.
 pub const MAX_DELEGATED_KEYIDS: usize = 1 << 20;
 
-const TOP_LEVEL: [&str; 4] = ["root", "targets", "snapshot", "timestamp"];
-
 /// A role waiting to be checked.
 struct Pending {
     role: String,
@@ -212,8 +210,9 @@ pub(super) fn walk(
     Ok(())
 }
 
-/// Checks one role's file: snapshot's description of it, its delegations'
-/// names, its signatures against the delegation that reached it, expiry.
+/// Checks one role's file (its delegations' names are judged as it is
+/// parsed): snapshot's description of it, its signatures against the
+/// delegation that reached it, expiry.
 fn check_role(
     repo: &Repo<'_>,
     dialect: Dialect,
@@ -243,17 +242,6 @@ fn check_role(
         }
     } else if repo.snapshot.is_some() && p.role != "targets" {
         return Err("not listed in snapshot (a client would not load it)".into());
-    }
-    if dialect == Dialect::Tuf
-        && let Some(d) = t
-            .roles
-            .iter()
-            .find(|d| TOP_LEVEL.contains(&d.name.as_str()))
-    {
-        return Err(format!(
-            "delegates to {:?}, a top-level role name (python-tuf refuses such a file)",
-            d.name
-        ));
     }
     check_unique_signatures(env).map_err(|e| e.reason().to_string())?;
     let tl = tally_checked(dialect, env, c, &p.keys, parent_keys, None);
