@@ -469,10 +469,13 @@ fn every_signing_path_refuses_a_lost_key() {
     ok(&[
         "-C", d, "key", "generate", "--role", "root", "--label", "spare",
     ]);
+    // Each custodian her own passphrase: one for both is refused.
     let pw = tmp.path().join("custodian.pass");
     std::fs::write(&pw, "custodian-passphrase\n").unwrap();
+    let pw2 = tmp.path().join("custodian-y.pass");
+    std::fs::write(&pw2, "another-custodian-passphrase\n").unwrap();
     let xpw = format!("x={}", s(&pw));
-    let ypw = format!("y={}", s(&pw));
+    let ypw = format!("y={}", s(&pw2));
     let folder = PathBuf::from(
         ok(&[
             "-C",
@@ -602,10 +605,13 @@ fn a_lost_key_recovered_from_shares_does_not_sign_the_root() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tuf_ceremony(tmp.path(), &["a", "spare"], 1);
     let d = s(&dir);
+    // Each custodian her own passphrase: one for both is refused.
     let pw = tmp.path().join("custodian.pass");
     std::fs::write(&pw, "custodian-passphrase\n").unwrap();
+    let pw2 = tmp.path().join("custodian-y.pass");
+    std::fs::write(&pw2, "another-custodian-passphrase\n").unwrap();
     let xpw = format!("x={}", s(&pw));
-    let ypw = format!("y={}", s(&pw));
+    let ypw = format!("y={}", s(&pw2));
     let folder = PathBuf::from(
         ok(&[
             "-C",
