@@ -175,6 +175,16 @@ fn a_bundle_changed_on_the_way_is_refused_before_any_connection() {
             2,
             "not a file an export writes",
         ),
+        // A listed file that is a link out of the bundle is not followed.
+        (
+            edited(&bundle, &t.join("e6"), |d| {
+                let outside = d.parent().unwrap().join("outside.json");
+                std::fs::rename(d.join("targets.json"), &outside).unwrap();
+                std::os::unix::fs::symlink(&outside, d.join("targets.json")).unwrap();
+            }),
+            2,
+            "symbolic link",
+        ),
     ];
     for (dir, code, want) in cases {
         let (r, _) = publish_within(QUICK * 5, &["--server", &url, "push", s(&dir)]);

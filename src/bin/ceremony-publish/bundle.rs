@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::printable;
 use ceremony::error::{Error, Result};
-use ceremony::transfer::input::{Limit, read_file};
+use ceremony::transfer::input::{FOLDER_BYTES, Limit, read_file_in};
 use ceremony::transfer::sha256_hex;
 
 /// A bundle's files by name, and the names to upload in order.
@@ -41,7 +41,10 @@ fn bundle_name_ok(name: &str) -> bool {
 /// must be one of the files it covers.
 pub fn read_bundle(dir: &Path) -> Result<Bundle> {
     let sums_path = dir.join("SHA256SUMS");
-    let sums = read_file(&sums_path, Limit::Small)?;
+    // The bundle was carried by someone else: no link inside it is
+    // followed, and the whole is capped as an import caps it.
+    let sums = read_file_in(dir, "SHA256SUMS", Limit::Small)?;
+    let mut total = sums.len() as u64;
     let sums = String::from_utf8(sums)
         .map_err(|_| Error::input(format!("{}: not text", sums_path.display())))?;
     let mut files = BTreeMap::new();
@@ -56,8 +59,14 @@ pub fn read_bundle(dir: &Path) -> Result<Bundle> {
             ))
             .hint("export again on the offline machine"));
         }
-        let p = dir.join(name);
-        let bytes = read_file(&p, Limit::Metadata)?;
+        let bytes = read_file_in(dir, name, Limit::Metadata)?;
+        total += bytes.len() as u64;
+        if total > FOLDER_BYTES {
+            return Err(Error::input(format!(
+                "{} holds more than the {FOLDER_BYTES} bytes a bundle may carry",
+                dir.display()
+            )));
+        }
         if sha256_hex(&bytes) != hash {
             return Err(Error::verification(format!(
                 "{name}: does not match SHA256SUMS (damaged or changed on the way)"
