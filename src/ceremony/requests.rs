@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::key::private::PrivateKey;
 use crate::metadata::keys::MetaKey;
 use crate::metadata::root::{RoleKeys, Root, short};
-use crate::metadata::root_diff::{RootChanges, diff};
+use crate::metadata::root_diff::{KNOWN_FIELDS, RootChanges, diff};
 use crate::metadata::{Dialect, Envelope, RoleKind, Signature, format_time, json};
 use crate::signature::verify::{Options, verify_files};
 use crate::signature::{CertPolicy, Tally, sign, tally};
@@ -170,18 +170,6 @@ fn gun_of(root: &Root) -> Option<String> {
     (cns.all(|c| c == first) && !first.ends_with('*')).then_some(first)
 }
 
-/// Fields of a root body, its role objects and key objects that the tool
-/// reads and shows. Anything else would be signed unseen.
-const ROOT_FIELDS: [&str; 7] = [
-    "_type",
-    "consistent_snapshot",
-    "expires",
-    "keys",
-    "roles",
-    "spec_version",
-    "version",
-];
-
 /// A root a holder is asked to sign must be one she can be shown whole:
 /// no field the tool does not interpret (at any level), every key one the
 /// tool can read (so its ID is checked against it and its type, fingerprint
@@ -197,7 +185,7 @@ fn check_showable(dialect: Dialect, body: &Value, root: &Root) -> Result<()> {
         ))),
         None => Ok(()),
     };
-    unknown("the body", body.as_object(), &ROOT_FIELDS)?;
+    unknown("the body", body.as_object(), &KNOWN_FIELDS)?;
     if let Some(roles) = body.get("roles").and_then(Value::as_object) {
         for (name, r) in roles {
             unknown(

@@ -190,17 +190,27 @@ fn show_review(rv: &Review, ws: Option<&Workspace>, mine: Option<&str>) {
                 .join(", ")
         );
     }
-    for (name, t) in &rv.tallies {
-        outln!(
-            "{name}: {} of {} needed{}",
-            t.valid.len(),
-            t.threshold,
-            if t.met() { " (met)" } else { "" }
-        );
+    for line in tally_lines(rv) {
+        outln!("{line}");
     }
     for w in &rv.warnings {
         errln!("warning: {w}");
     }
+}
+
+/// One line per threshold: signatures so far against what is needed.
+fn tally_lines(rv: &Review) -> Vec<String> {
+    rv.tallies
+        .iter()
+        .map(|(name, t)| {
+            format!(
+                "{name}: {} of {} needed{}",
+                t.valid.len(),
+                t.threshold,
+                if t.met() { " (met)" } else { "" }
+            )
+        })
+        .collect()
 }
 
 fn trust_from(trusted_root: Option<&Path>, first_use: bool) -> Result<Trust> {
@@ -323,13 +333,8 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
             transfer::write_new(&out, &r.to_bytes())?;
             errln!("signed as key {}", short(&id));
             let after = review(&r, &trust, now())?;
-            for (name, t) in &after.tallies {
-                errln!(
-                    "{name}: {} of {} needed{}",
-                    t.valid.len(),
-                    t.threshold,
-                    if t.met() { " (met)" } else { "" }
-                );
+            for line in tally_lines(&after) {
+                errln!("{line}");
             }
             outln!("{}", out.display());
             Ok(())

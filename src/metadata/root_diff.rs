@@ -86,7 +86,8 @@ pub struct RootChanges {
     pub uninterpreted: Vec<String>,
 }
 
-const KNOWN_FIELDS: [&str; 7] = [
+/// The fields of a root body the tool interprets.
+pub const KNOWN_FIELDS: [&str; 7] = [
     "_type",
     "consistent_snapshot",
     "expires",
