@@ -26,6 +26,11 @@ if ! python3 -c "import tuf, sys; sys.exit(0 if tuf.__version__ == '7.0.1' else 
     'tuf==7.0.1' 'securesystemslib==1.6.0' 'cryptography==50.0.2'
 fi
 
+if ! python3 -c "import jsonschema" 2>/dev/null; then
+  echo "installing jsonschema with pip (the --json tests check output against docs/schema)"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'jsonschema>=4.18'
+fi
+
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets --features online -- -D warnings
 # The air-gapped build must not pull in any network code.

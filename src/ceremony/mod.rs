@@ -249,6 +249,22 @@ impl Workspace {
     }
 }
 
+/// Finds the ceremony directory as git finds a repository: `start` or the
+/// nearest parent holding the marker file (`ceremony.json`), else `env`
+/// (`CEREMONY_DIR`).
+pub fn discover(start: &Path, env: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(d) = start.ancestors().find(|d| d.join(SETTINGS).is_file()) {
+        return Ok(d.to_path_buf());
+    }
+    env.filter(|e| !e.as_os_str().is_empty()).ok_or_else(|| {
+        Error::input(format!(
+            "no ceremony directory: neither {} nor a parent holds {SETTINGS}, and CEREMONY_DIR is not set",
+            start.display()
+        ))
+        .hint("pass -C DIR, run inside the ceremony directory, or set CEREMONY_DIR")
+    })
+}
+
 /// Checks a Notary GUN the way Notary's role-name rules would accept it in
 /// a certificate CN and URL path.
 pub fn check_gun(gun: &str) -> Result<()> {

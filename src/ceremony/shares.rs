@@ -156,7 +156,38 @@ fn file_custodian(file: &Path) -> String {
     name.split('.').next().unwrap_or("").to_string()
 }
 
+/// One share set as `shares list` shows it.
+#[derive(Debug, Clone)]
+pub struct ShareSetInfo {
+    /// The verified manifest.
+    pub manifest: Manifest,
+    /// Whether a newer set replaced it.
+    pub superseded: bool,
+}
+
 impl Workspace {
+    /// Every share set of the ceremony, each manifest verified, by set ID.
+    pub fn share_sets(&self) -> Result<Vec<ShareSetInfo>> {
+        let dir = self.dir.join("shares");
+        if !dir.exists() {
+            return Ok(Vec::new());
+        }
+        let mut ids: Vec<String> = std::fs::read_dir(&dir)
+            .map_err(|e| Error::io(&dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
+            .collect();
+        ids.sort();
+        ids.into_iter()
+            .map(|id| {
+                let (manifest, _) = self.load_manifest(&id)?;
+                Ok(ShareSetInfo {
+                    manifest,
+                    superseded: dir.join(&id).join("SUPERSEDED").exists(),
+                })
+            })
+            .collect()
+    }
+
     fn manifest_path(&self, set_id: &str) -> PathBuf {
         self.dir.join(format!("shares/{set_id}/manifest.json"))
     }

@@ -6,8 +6,11 @@ use crate::error::Result;
 
 /// `key list`: one line per key with its roles in the current root and
 /// where its private half is.
-pub(super) fn list(ws: &Workspace) -> Result<()> {
+pub(super) fn list(ws: &Workspace, json: bool) -> Result<()> {
     let l = ws.key_listing()?;
+    if json {
+        return super::json::key_list(&l);
+    }
     let in_root = match l.root_version {
         Some(v) => format!("IN ROOT v{v}"),
         None => "IN ROOT".into(),

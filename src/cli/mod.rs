@@ -3,6 +3,7 @@
 //! logic lives here.
 
 mod delegation;
+pub mod json;
 mod keys;
 pub mod output;
 mod passphrase;
@@ -27,15 +28,13 @@ use passphrase::CliPassphrases;
 #[derive(Debug, Parser)]
 #[command(name = "ceremony", version, about, long_about = None)]
 pub struct Cli {
-    /// The ceremony directory.
-    #[arg(
-        short = 'C',
-        long = "dir",
-        global = true,
-        env = "CEREMONY_DIR",
-        value_name = "DIR"
-    )]
+    /// The ceremony directory (default: the current directory or the
+    /// nearest parent holding ceremony.json, then CEREMONY_DIR).
+    #[arg(short = 'C', long = "dir", global = true, value_name = "DIR")]
     dir: Option<PathBuf>,
+    /// Print the outcome as JSON (listing and status commands; see docs/json.md).
+    #[arg(long, global = true)]
+    json: bool,
     /// Read passphrases from the first line of FILE (else CEREMONY_PASSPHRASE, else a prompt).
     #[arg(long, global = true, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
@@ -269,9 +268,13 @@ pub(crate) fn hint(text: &str) {
 
 impl Cli {
     pub(crate) fn workspace(&self) -> Result<Workspace> {
-        let dir = self.dir.clone().ok_or_else(|| {
-            Error::input("no ceremony directory").hint("pass -C DIR or set CEREMONY_DIR")
-        })?;
+        let dir = match &self.dir {
+            Some(d) => d.clone(),
+            None => crate::ceremony::discover(
+                &std::env::current_dir().map_err(|e| Error::input(e.to_string()))?,
+                std::env::var_os("CEREMONY_DIR").map(PathBuf::from),
+            )?,
+        };
         Workspace::open(&dir)
     }
 
@@ -311,7 +314,16 @@ pub fn run(cli: Cli) -> Result<()> {
                     )));
                 }
             };
+            if cli.json && kind == Some(QrKind::Terminal) {
+                return Err(Error::input(
+                    "--qr terminal draws frames on standard output, where --json writes its document",
+                )
+                .hint("use --qr png or svg with --json"));
+            }
             let o = ws.export(out, *all, kind, now())?;
+            if cli.json {
+                json::export(out, &o)?;
+            }
             if kind == Some(QrKind::Terminal) {
                 show_frames(cli.yes, &o.frames)?;
             } else if !o.frames.is_empty() {
@@ -321,7 +333,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     out.display()
                 );
             }
-            for f in &o.written {
+            for f in o.written.iter().filter(|_| !cli.json) {
                 crate::outln!("{}", out.join(f).display());
             }
             if !o.upload.is_empty() {
@@ -335,16 +347,19 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Verify(a) => verify::run(a),
+        Command::Verify(a) => verify::run(a, cli.json),
         Command::Import { path } => {
             let ws = cli.workspace()?;
             let o = ws.import(path, now())?;
+            if cli.json {
+                json::import(&ws, &o)?;
+            }
             crate::errln!(
                 "bundle checked: {} file(s); readback words {}",
                 o.files.len(),
                 o.words
             );
-            for k in &o.keys {
+            for k in o.keys.iter().filter(|_| !cli.json) {
                 let known = if k.known { " (already known)" } else { "" };
                 crate::outln!(
                     "key {}{known}\n  fingerprint words: {}",
@@ -353,7 +368,9 @@ pub fn run(cli: Cli) -> Result<()> {
                 );
             }
             if let Some(m) = &o.merged {
-                show_tally(&ws, &m.tally)?;
+                if !cli.json {
+                    show_tally(&ws, &m.tally)?;
+                }
                 if m.completed {
                     crate::errln!(
                         "root version {} is complete and added to the history",
@@ -470,7 +487,7 @@ fn run_key(cli: &Cli, k: &KeyCmd) -> Result<()> {
             ));
             Ok(())
         }
-        KeyCmd::List => keys::list(&ws),
+        KeyCmd::List => keys::list(&ws, cli.json),
         KeyCmd::MarkLost { id, reason } => keys::mark_lost(cli, &ws, id, reason.as_deref()),
     }
 }
@@ -634,6 +651,9 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
         }
         RootCmd::Status => {
             let s = ws.root_status(now())?;
+            if cli.json {
+                return json::root_status(&ws, &s);
+            }
             for l in &s.lost {
                 crate::outln!("lost: {}", l.text);
             }

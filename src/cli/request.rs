@@ -267,6 +267,9 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
             let r = ws.make_request(now())?;
             let rv = ws.review_own_request(&r, now())?;
             transfer::write_new(out, &r.to_bytes())?;
+            if cli.json {
+                return super::json::request(&rv);
+            }
             show_review(&rv, Some(&ws), None);
             hint(if rv.version == 1 {
                 "carry it to each keyholder: `ceremony request sign REQUEST --trust-on-first-use --key-file KEY` (a first root has nothing before it), read the words aloud; then `ceremony request merge SIGNED…`"
@@ -282,6 +285,9 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
             let r = read_request(request)?;
             let trust = trust_from(trusted_root.as_deref(), true)?;
             let rv = review(&r, &trust, now())?;
+            if cli.json {
+                return super::json::request(&rv);
+            }
             show_review(&rv, own_ws().as_ref(), None);
             if rv.checked.first_use() {
                 hint("check it against the root you trust: --trusted-root ROOT.json");

@@ -269,26 +269,21 @@ pub fn run(cli: &Cli, cmd: &SharesCmd) -> Result<()> {
             Ok(())
         }
         SharesCmd::List => {
-            let dir = ws.dir().join("shares");
-            if !dir.exists() {
-                return Ok(());
+            let sets = ws.share_sets()?;
+            if cli.json {
+                return super::json::shares_list(&sets);
             }
-            let mut sets: Vec<String> = std::fs::read_dir(&dir)
-                .map_err(|e| Error::io(&dir, e))?
-                .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
-                .collect();
-            sets.sort();
-            for s in sets {
-                let (m, _) = ws.load_manifest(&s)?;
-                let superseded = dir.join(&s).join("SUPERSEDED").exists();
+            for set in sets {
+                let m = &set.manifest;
                 let names: Vec<&str> = m.custodians.iter().map(|c| c.name.as_str()).collect();
                 crate::outln!(
-                    "{s}  key {}  {}-of-{}  {}{}",
+                    "{}  key {}  {}-of-{}  {}{}",
+                    m.set_id,
                     m.key_label,
                     m.threshold,
                     m.total,
                     names.join(","),
-                    if superseded { "  (superseded)" } else { "" }
+                    if set.superseded { "  (superseded)" } else { "" }
                 );
             }
             Ok(())

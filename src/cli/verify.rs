@@ -119,7 +119,7 @@ fn lone_file_name(path: &Path, bytes: &[u8]) -> Result<String> {
 }
 
 /// Runs `verify`.
-pub fn run(a: &VerifyArgs) -> Result<()> {
+pub fn run(a: &VerifyArgs, json: bool) -> Result<()> {
     let at = match &a.at {
         Some(s) => OffsetDateTime::parse(s, &Rfc3339)
             .ok()
@@ -175,13 +175,17 @@ pub fn run(a: &VerifyArgs) -> Result<()> {
             );
         }
     }
-    for f in &report.files {
-        crate::outln!(
-            "{:<5} {:<24} {}",
-            if f.ok { "ok" } else { "FAIL" },
-            f.name,
-            f.detail
-        );
+    if json {
+        super::json::verify(&report)?;
+    } else {
+        for f in &report.files {
+            crate::outln!(
+                "{:<5} {:<24} {}",
+                if f.ok { "ok" } else { "FAIL" },
+                f.name,
+                f.detail
+            );
+        }
     }
     for n in &report.notes {
         crate::errln!("note: {n}");
