@@ -23,6 +23,7 @@ pub mod requests;
 pub mod roles;
 pub mod root;
 pub mod shares;
+pub mod ui;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

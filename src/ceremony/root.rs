@@ -16,7 +16,7 @@ use crate::signature::verify::{Options, verify_files};
 use crate::signature::{CertPolicy, Tally, check_unique_signatures, tally};
 
 mod sign;
-pub use sign::NotSigned;
+pub use sign::{NotSigned, RootSignPlan};
 
 const STAGED: &str = "staged/root.json";
 
@@ -628,13 +628,6 @@ impl Workspace {
             signed_by.push(self.label_of(&sig.keyid)?);
         }
         self.record_root_signatures(env, &root, prev.as_ref(), signed_by, now)
-    }
-
-    /// The refusals of `root sign` that do not depend on which key signs,
-    /// so they come before anyone is asked to confirm.
-    pub fn check_staged_before_signing(&self, now: OffsetDateTime) -> Result<()> {
-        let (_, root, prev) = self.load_staged(now)?;
-        self.refuse_lost_additions(&root, prev.as_ref().map(|(p, _)| p))
     }
 
     /// The state of the root: current version, and the staged one's changes

@@ -1,7 +1,8 @@
 //! `key list` and `key mark-lost`.
 
-use super::{Cli, hint, now, prompt};
+use super::{Cli, hint, now};
 use crate::ceremony::Workspace;
+use crate::ceremony::ui::{Preview, Ui};
 use crate::error::Result;
 
 /// `key list`: one line per key with its roles in the current root and
@@ -48,26 +49,11 @@ pub(super) fn list(ws: &Workspace, json: bool) -> Result<()> {
 /// `key mark-lost`: shows the key and what marking means, asks, records.
 pub(super) fn mark_lost(cli: &Cli, ws: &Workspace, id: &str, reason: Option<&str>) -> Result<()> {
     let (rec, reason) = ws.plan_mark_lost(id, reason)?;
-    crate::errln!(
-        "key {} ({} key, {})",
-        rec.display(),
-        rec.role,
-        crate::transfer::words::key_phrase(&rec.id)
-    );
-    if let Some(r) = &reason {
-        crate::errln!("  reason: {r}");
-    }
-    crate::errln!(
-        "  once marked lost it never signs again: its key file (if any) is kept but never opened, shares of it are refused, it cannot be added to a role"
-    );
-    crate::errln!("  this cannot be undone with this tool");
-    let c = prompt::confirm(
-        cli.yes,
-        &format!("marking key {} lost", rec.display()),
-        "mark it lost for good?",
-        "not marked: the officer declined",
-    )?;
-    let rec = ws.mark_lost(&rec.id, reason.as_deref(), c.describe(), now())?;
+    let c = cli.ui().confirm(Preview::MarkLost {
+        key: &rec,
+        reason: reason.as_deref(),
+    })?;
+    let rec = ws.mark_lost(&rec.id, reason.as_deref(), &c.describe(), now())?;
     crate::errln!(
         "key {} is {}",
         rec.display(),

@@ -281,6 +281,12 @@ impl Cli {
     pub(crate) fn passphrases(&self) -> CliPassphrases {
         CliPassphrases::new(self.passphrase_file.clone())
     }
+
+    /// The command line's Ui: passphrases as [`Cli::passphrases`], and
+    /// confirmations under the one rule (`--yes`, else a terminal).
+    pub(crate) fn ui(&self) -> prompt::CliUi {
+        prompt::CliUi::new(self.passphrases(), self.yes)
+    }
 }
 
 /// Runs the command line; the error decides the exit status.
@@ -616,9 +622,12 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
             from_shares,
             access,
         } => {
-            confirm_root_sign(cli, &ws)?;
+            use crate::ceremony::ui::{Preview, Ui};
             let recovered = shares::recover(cli, from_shares, access)?;
-            let o = ws.root_sign(keys, &recovered, &mut cli.passphrases(), now())?;
+            let plan = ws.plan_root_sign(keys, &recovered, now())?;
+            let mut ui = cli.ui();
+            ui.confirm(Preview::RootSign(&plan))?;
+            let o = ws.commit_root_sign(&plan, &recovered, &mut ui, now())?;
             crate::errln!("signed by {}", o.signed_by.join(", "));
             for n in &o.not_signed {
                 crate::errln!("not signed: {}", n.reason);
@@ -695,36 +704,6 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
             Ok(())
         }
     }
-}
-
-/// Shows what the staged root changes and asks before signing (or takes
-/// `--yes`); no terminal and no `--yes` refuses.
-fn confirm_root_sign(cli: &Cli, ws: &Workspace) -> Result<()> {
-    let status = ws.root_status(now())?;
-    let Some(t) = &status.staged else {
-        // Nothing staged: `root sign` itself says so.
-        return Ok(());
-    };
-    ws.check_staged_before_signing(now())?;
-    crate::errln!("root version {} to sign:", t.version);
-    for c in &status.changes {
-        crate::errln!("  {c}");
-    }
-    if let Some(e) = status.expires
-        && !status.changes.iter().any(|c| c.starts_with("expires"))
-    {
-        crate::errln!("  expires {}", format_time(e));
-    }
-    for l in status.lost.iter().filter(|l| l.staged_keeps) {
-        crate::errln!("warning: {}", l.text);
-    }
-    prompt::confirm(
-        cli.yes,
-        &format!("signing root version {}", t.version),
-        "sign it?",
-        "not signed: the officer declined",
-    )?;
-    Ok(())
 }
 
 fn run_role(cli: &Cli, role: &str, a: &RoleSignArgs) -> Result<()> {

@@ -11,6 +11,7 @@ use super::{Cli, hint, now, show_tally};
 use crate::ceremony::Workspace;
 use crate::ceremony::requests::{Review, Trust, review, sign_request};
 use crate::ceremony::shares::recover_standalone;
+use crate::ceremony::ui::{Preview, Ui};
 use crate::error::{Error, Result};
 use crate::key::private::PrivateKey;
 use crate::metadata::format_time;
@@ -315,19 +316,11 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
                 .hint("check you hold the right key for this ceremony; nothing was signed")
             })?;
             show_review(&rv, own_ws().as_ref(), Some(&id));
-            errln!(
-                "about to sign root version {} with key {}; read the words back to the coordinator:",
-                rv.version,
-                short(&id)
-            );
-            errln!("  {}", rv.words);
-            let confirmed = super::prompt::confirm(
-                cli.yes,
-                "signing the request",
-                "do the words match what the coordinator reads, and is this the root you mean to sign?",
-                "not signed: declined",
-            )?;
-            sign_request(&mut r, &rv, &key, confirmed.describe(), now())?;
+            let confirmed = cli.ui().confirm(Preview::RequestSign {
+                review: &rv,
+                key: &id,
+            })?;
+            sign_request(&mut r, &rv, &key, &confirmed.describe(), now())?;
             drop(key);
             let out = out.clone().unwrap_or_else(|| {
                 let stem = request

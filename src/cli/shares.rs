@@ -117,13 +117,10 @@ fn custodians(specs: &[String]) -> Result<Vec<CustodianSpec>> {
     specs.iter().map(|s| CustodianSpec::parse(s)).collect()
 }
 
-fn confirm_destroy(cli: &Cli) -> Result<()> {
-    super::prompt::confirm(
-        cli.yes,
-        "--only-shares (destroying the encrypted key file after the split)",
-        "after the split the key will exist only as shares; destroy the key file?",
-        "not split: the officer declined",
-    )?;
+fn confirm_destroy(cli: &Cli, ws: &crate::ceremony::Workspace, key: &str) -> Result<()> {
+    use crate::ceremony::ui::{Preview, Ui};
+    let rec = ws.find_key(key)?;
+    cli.ui().confirm(Preview::DestroyKeyFile { key: &rec })?;
     Ok(())
 }
 
@@ -146,7 +143,7 @@ pub fn run(cli: &Cli, cmd: &SharesCmd) -> Result<()> {
                 replaces: None,
             };
             if *only_shares {
-                confirm_destroy(cli)?;
+                confirm_destroy(cli, &ws, key)?;
             }
             let mut p = cli
                 .passphrases()

@@ -6,12 +6,12 @@
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
-use super::{SignOutcome, Workspace};
+use super::{RootTally, SignOutcome, Workspace};
 use crate::ceremony::{KeyRecord, Passphrases};
 use crate::error::{Error, Kind, Result};
 use crate::key::private::PrivateKey;
 use crate::metadata::Envelope;
-use crate::metadata::root::{KeyEntry, short};
+use crate::metadata::root::{KeyEntry, Root, short};
 use crate::signature::sign;
 
 /// A key that could have signed and did not.
@@ -29,33 +29,49 @@ enum Source<'a> {
     Shares(&'a PrivateKey),
 }
 
+/// What `root sign` will do, computed before anyone is asked: the front-end
+/// shows it, the person confirms it, and [`Workspace::commit_root_sign`]
+/// does exactly it — refusing if the staged root changed in between.
+#[derive(Debug, Clone)]
+pub struct RootSignPlan {
+    /// The staged version.
+    pub version: u64,
+    /// SHA-256 (hex) of the canonical staged body: what will be signed.
+    pub digest: String,
+    /// The digest as twelve words, for a witness to read back.
+    pub words: String,
+    /// What the staged version changes, one line each.
+    pub changes: Vec<String>,
+    /// The staged root's expiry.
+    pub expires: OffsetDateTime,
+    /// The signatures so far.
+    pub tally: RootTally,
+    /// Keys that will try to sign (`label (id)`), in order.
+    pub signers: Vec<String>,
+    /// Keys known already not to sign, with why.
+    pub not_signing: Vec<NotSigned>,
+    /// Lost keys the staged root keeps, and the like.
+    pub warnings: Vec<String>,
+    attempts: Vec<(KeyRecord, bool)>,
+}
+
 impl Workspace {
-    /// Signs the staged root with every root key (of the staged version or
-    /// the previous one) that can sign: held keys that have not signed yet
-    /// when `specs` is empty, else the named keys; and `recovered`, keys
+    /// Plans `root sign`: every root key (of the staged version or the
+    /// previous one) that can sign — held keys that have not signed yet
+    /// when `specs` is empty, else the named keys — and `recovered`, keys
     /// recovered from shares for this signing only.
     ///
-    /// A staged root that adds a lost key is refused. A key that cannot
-    /// sign is reported in [`SignOutcome::not_signed`] and
-    /// the others still sign; the staged root with the new signatures is
-    /// kept (or joins the history once complete). When no key could sign,
-    /// the error says why and nothing is written. A name that is no key, or
-    /// no root key of the two versions, refuses the whole command first.
-    pub fn root_sign(
+    /// A staged root that adds a lost key is refused, and so is a name
+    /// that is no key, or no root key of the two versions.
+    pub fn plan_root_sign(
         &self,
         specs: &[String],
         recovered: &[(KeyRecord, PrivateKey)],
-        passphrases: &mut dyn Passphrases,
         now: OffsetDateTime,
-    ) -> Result<SignOutcome> {
-        let (mut env, root, prev) = self.load_staged(now)?;
+    ) -> Result<RootSignPlan> {
+        let (env, root, prev) = self.load_staged(now)?;
         self.refuse_lost_additions(&root, prev.as_ref().map(|(p, _)| p))?;
-        let mut eligible: BTreeMap<String, KeyEntry> = root.role_keys("root");
-        if let Some((p, _)) = &prev {
-            for (id, k) in p.role_keys("root") {
-                eligible.entry(id).or_insert(k);
-            }
-        }
+        let eligible = eligible(&root, prev.as_ref().map(|(p, _)| p));
         for (rec, _) in recovered {
             if !eligible.contains_key(&rec.id) {
                 return Err(Error::input(format!(
@@ -64,36 +80,35 @@ impl Workspace {
                 )));
             }
         }
-        let has_signed = |env: &Envelope, id: &str| env.signatures.iter().any(|s| s.keyid == id);
-        let mut failed: Vec<(String, Error)> = Vec::new();
-        let mut attempts: Vec<(KeyRecord, Source)> = Vec::new();
+        let has_signed = |id: &str| env.signatures.iter().any(|s| s.keyid == id);
+        let mut not_signing = Vec::new();
+        let mut attempts: Vec<(KeyRecord, bool)> = Vec::new();
         if specs.is_empty() {
             let records = self.keys()?;
-            let open =
-                |id: &str| !has_signed(&env, id) && !recovered.iter().any(|(r, _)| r.id == id);
+            let open = |id: &str| !has_signed(id) && !recovered.iter().any(|(r, _)| r.id == id);
             for rec in records
                 .iter()
                 .filter(|r| eligible.contains_key(&r.id) && open(&r.id))
             {
                 if rec.private || rec.is_lost() {
-                    attempts.push((rec.clone(), Source::File));
+                    attempts.push((rec.clone(), false));
                 } else {
                     let why = self.not_held_reason(rec)?;
-                    failed.push((
-                        rec.display(),
-                        Error::input(format!("key {} is {why}", rec.display())),
-                    ));
+                    not_signing.push(NotSigned {
+                        key: rec.display(),
+                        reason: format!("key {} is {why}", rec.display()),
+                    });
                 }
             }
             for id in eligible.keys() {
                 if open(id) && !records.iter().any(|r| &r.id == id) {
-                    failed.push((
-                        short(id),
-                        Error::input(format!(
+                    not_signing.push(NotSigned {
+                        key: short(id),
+                        reason: format!(
                             "key {} is not known in this ceremony: its holder signs elsewhere",
                             short(id)
-                        )),
-                    ));
+                        ),
+                    });
                 }
             }
         } else {
@@ -108,23 +123,87 @@ impl Workspace {
                 if !attempts.iter().any(|(x, _)| x.id == k.id)
                     && !recovered.iter().any(|(r, _)| r.id == k.id)
                 {
-                    attempts.push((k, Source::File));
+                    attempts.push((k, false));
                 }
             }
         }
-        for (rec, key) in recovered {
-            attempts.push((rec.clone(), Source::Shares(key)));
+        for (rec, _) in recovered {
+            attempts.push((rec.clone(), true));
         }
+        let status = self.root_status(now)?;
+        let canonical = env.canonical_signed();
+        Ok(RootSignPlan {
+            version: root.common.version,
+            digest: crate::transfer::sha256_hex(&canonical),
+            words: crate::transfer::words::digest_phrase(&canonical),
+            changes: status.changes,
+            expires: root.common.expires,
+            tally: self.root_tally(&env, &root, prev.as_ref().map(|(p, _)| p), now)?,
+            signers: attempts.iter().map(|(r, _)| r.display()).collect(),
+            not_signing,
+            warnings: status
+                .lost
+                .into_iter()
+                .filter(|l| l.staged_keeps)
+                .map(|l| l.text)
+                .collect(),
+            attempts,
+        })
+    }
 
+    /// Does what `plan` says: every planned key that can sign does; the
+    /// others are reported in [`SignOutcome::not_signed`]; the staged root
+    /// with the new signatures is kept (or joins the history once
+    /// complete). When no key could sign, the error says why and nothing is
+    /// written. Refused when the staged root is no longer the one planned.
+    pub fn commit_root_sign(
+        &self,
+        plan: &RootSignPlan,
+        recovered: &[(KeyRecord, PrivateKey)],
+        passphrases: &mut dyn Passphrases,
+        now: OffsetDateTime,
+    ) -> Result<SignOutcome> {
+        let (mut env, root, prev) = self.load_staged(now)?;
+        if crate::transfer::sha256_hex(&env.canonical_signed()) != plan.digest {
+            return Err(Error::verification(
+                "the staged root changed after it was shown: nothing was signed",
+            )
+            .hint("run `ceremony root sign` again and check what it shows"));
+        }
+        self.refuse_lost_additions(&root, prev.as_ref().map(|(p, _)| p))?;
+        let eligible = eligible(&root, prev.as_ref().map(|(p, _)| p));
+        let has_signed = |env: &Envelope, id: &str| env.signatures.iter().any(|s| s.keyid == id);
+        let mut failed: Vec<(String, Error)> = plan
+            .not_signing
+            .iter()
+            .map(|n| (n.key.clone(), Error::input(n.reason.clone())))
+            .collect();
         let mut signed_by = Vec::new();
-        for (rec, source) in &attempts {
+        for (rec, from_shares) in &plan.attempts {
+            let source = if *from_shares {
+                match recovered.iter().find(|(r, _)| r.id == rec.id) {
+                    Some((_, key)) => Source::Shares(key),
+                    None => {
+                        failed.push((
+                            rec.display(),
+                            Error::input(format!(
+                                "the key recovered from shares for {} is not at hand",
+                                rec.display()
+                            )),
+                        ));
+                        continue;
+                    }
+                }
+            } else {
+                Source::File
+            };
             let attempt = if has_signed(&env, &rec.id) && matches!(source, Source::File) {
                 Err(Error::input(format!(
                     "key {} has signed this root already",
                     rec.display()
                 )))
             } else {
-                self.sign_one(&mut env, &eligible, rec, source, passphrases)
+                self.sign_one(&mut env, &eligible, rec, &source, passphrases)
             };
             match attempt {
                 Ok(()) => signed_by.push(rec.label.clone()),
@@ -143,6 +222,19 @@ impl Workspace {
             })
             .collect();
         Ok(outcome)
+    }
+
+    /// Plans and commits `root sign` with no one asked: for callers that
+    /// have confirmed already.
+    pub fn root_sign(
+        &self,
+        specs: &[String],
+        recovered: &[(KeyRecord, PrivateKey)],
+        passphrases: &mut dyn Passphrases,
+        now: OffsetDateTime,
+    ) -> Result<SignOutcome> {
+        let plan = self.plan_root_sign(specs, recovered, now)?;
+        self.commit_root_sign(&plan, recovered, passphrases, now)
     }
 
     /// Adds `rec`'s signature to `env`, or says why it cannot.
@@ -172,6 +264,17 @@ impl Workspace {
             }
         }
     }
+}
+
+/// The root keys of the staged root and of the previous one, by ID.
+fn eligible(root: &Root, prev: Option<&Root>) -> BTreeMap<String, KeyEntry> {
+    let mut out: BTreeMap<String, KeyEntry> = root.role_keys("root");
+    if let Some(p) = prev {
+        for (id, k) in p.role_keys("root") {
+            out.entry(id).or_insert(k);
+        }
+    }
+    out
 }
 
 /// The error when no key signed: the one reason, or all of them.
