@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, with the real peers it needs. Installs what is
-# missing: Debian's notary (client + server), age, zbar-tools and openssl,
-# and python-tuf 7.0.1 from PyPI. Tests start notary-server themselves on
-# 127.0.0.1 and stop it afterwards.
+# missing: Debian's notary (client + server), age, zbar-tools, openssl and
+# iproute2 (`ip netns`), and python-tuf 7.0.1 from PyPI. Tests start
+# notary-server themselves on 127.0.0.1 and stop it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,8 @@ command -v notary-server >/dev/null 2>&1 || need_apt+=(notary)
 command -v age >/dev/null 2>&1 || need_apt+=(age)
 command -v zbarimg >/dev/null 2>&1 || need_apt+=(zbar-tools)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# `ip netns` for the air-gap check's namespace tests.
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

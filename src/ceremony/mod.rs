@@ -13,6 +13,7 @@
 //! DIR/exported.json          what the last export carried (SHA-256 per file)
 //! ```
 
+pub mod airgap;
 pub mod custody;
 pub mod delegations;
 pub mod export;

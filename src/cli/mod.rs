@@ -2,6 +2,7 @@
 //! stdout, narration and `hint:` lines to stderr. No crypto or metadata
 //! logic lives here.
 
+mod airgap;
 mod delegation;
 pub mod json;
 mod keys;
@@ -100,6 +101,9 @@ enum Command {
     /// Split keys into Shamir shares for custodians, check and recover them.
     #[command(subcommand)]
     Shares(shares::SharesCmd),
+    /// Check that this machine is air-gapped (exit 0 yes, 1 no, 2 cannot tell).
+    #[command(long_about = airgap::LONG_ABOUT)]
+    Airgap(airgap::AirgapArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -396,6 +400,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Shares(c) => shares::run(&cli, c),
         Command::Request(c) => request::run(&cli, c),
         Command::Delegation(c) => delegation::run(&cli, c),
+        Command::Airgap(a) => airgap::run(a),
     }
 }
 
