@@ -3,6 +3,7 @@
 //! 1 not, 2 when the kernel's tables cannot be read or trusted.
 
 use clap::{Args, Subcommand};
+use serde::Serialize;
 
 use crate::ceremony::airgap::{self, AirGap};
 use crate::error::{Error, Result};
@@ -34,8 +35,8 @@ To fix: ip link set DEV down; ip route del default; rfkill block all; or
 unplug the hardware. A ceremony can go on anyway with --allow-network, which
 is recorded in its transcript and shown on every screen.
 
---json prints one object:
-  {\"ok\": bool, \"allowed_anyway\": bool,
+--json prints one object (docs/schema/airgap.json):
+  {\"schema\": \"ceremony.airgap/1\", \"ok\": bool, \"allowed_anyway\": bool,
    \"findings\": [{\"kind\": \"interface\"|\"route\"|\"radio\", \"name\": str, \"text\": str}],
    \"passed\":   [same shape: what was looked at and is fine],
    \"sources\":  [the tables read]}";
@@ -43,33 +44,34 @@ is recorded in its transcript and shown on every screen.
 /// `ceremony airgap [check] [--json]`.
 #[derive(Debug, Args)]
 pub struct AirgapArgs {
-    #[command(flatten)]
-    out: OutputArgs,
     #[command(subcommand)]
     cmd: Option<AirgapCmd>,
-}
-
-#[derive(Debug, Args)]
-struct OutputArgs {
-    /// Print the verdict as one JSON object (schema in --help).
-    #[arg(long)]
-    json: bool,
 }
 
 #[derive(Debug, Subcommand)]
 enum AirgapCmd {
     /// The same check (`ceremony airgap check` = `ceremony airgap`).
-    Check(OutputArgs),
+    Check,
+}
+
+/// The `--json` document: the verdict with its schema name.
+#[derive(Serialize)]
+struct AirgapDoc<'a> {
+    schema: &'static str,
+    #[serde(flatten)]
+    verdict: &'a AirGap,
 }
 
 /// Runs the check and shows it; the error decides the exit status.
-pub fn run(a: &AirgapArgs) -> Result<()> {
-    let json = a.out.json || matches!(&a.cmd, Some(AirgapCmd::Check(o)) if o.json);
+pub fn run(a: &AirgapArgs, json: bool) -> Result<()> {
+    // `check` names the same check: there is nothing to choose.
+    let _ = a.cmd.as_ref();
     let g = airgap::check()?;
     if json {
-        let text = serde_json::to_string_pretty(&g)
-            .map_err(|e| Error::input(format!("cannot write the verdict as JSON: {e}")))?;
-        crate::outln!("{text}");
+        super::json::print(&AirgapDoc {
+            schema: "ceremony.airgap/1",
+            verdict: &g,
+        })?;
     } else {
         show(&g);
     }

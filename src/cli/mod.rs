@@ -400,7 +400,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Shares(c) => shares::run(&cli, c),
         Command::Request(c) => request::run(&cli, c),
         Command::Delegation(c) => delegation::run(&cli, c),
-        Command::Airgap(a) => airgap::run(a),
+        Command::Airgap(a) => airgap::run(a, cli.json),
     }
 }
 
