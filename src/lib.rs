@@ -19,6 +19,7 @@ pub mod cli;
 pub mod error;
 pub mod key;
 pub mod metadata;
+pub mod script;
 pub mod secret;
 pub mod share;
 pub mod signature;

@@ -20,6 +20,10 @@ struct Exported {
     files: BTreeMap<String, String>,
 }
 
+/// The file every export of a rehearsal carries; the online side refuses
+/// a bundle that holds it.
+pub const REHEARSAL_MARK: &str = "REHEARSAL";
+
 /// What an export wrote.
 #[derive(Debug, Clone)]
 pub struct ExportOutcome {
@@ -128,6 +132,13 @@ impl Workspace {
         if !upload.is_empty() {
             let list: String = upload.iter().map(|n| format!("{n}\n")).collect();
             chosen.push(("UPLOAD".into(), list.into_bytes()));
+        }
+        if self.rehearsal() {
+            // Covered by SHA256SUMS: removing it breaks the bundle.
+            chosen.push((
+                REHEARSAL_MARK.into(),
+                b"REHEARSAL: made with throwaway keys in a rehearsal; never publish it.\n".to_vec(),
+            ));
         }
         let readback: String = chosen
             .iter()

@@ -23,7 +23,9 @@ pub mod lost;
 pub mod requests;
 pub mod roles;
 pub mod root;
+pub mod run;
 pub mod shares;
+pub mod step;
 pub mod ui;
 
 use serde::{Deserialize, Serialize};
@@ -69,6 +71,10 @@ pub struct Settings {
     /// Notary's globally unique name of the repository.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gun: Option<String>,
+    /// A rehearsal's throwaway ceremony: everything it exports says so, and
+    /// the online side refuses to publish it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rehearsal: bool,
 }
 
 /// An open ceremony directory.
@@ -77,6 +83,7 @@ pub struct Workspace {
     dir: PathBuf,
     dialect: Dialect,
     gun: Option<String>,
+    rehearsal: bool,
 }
 
 const SETTINGS: &str = "ceremony.json";
@@ -118,6 +125,7 @@ impl Workspace {
             format: 1,
             dialect: dialect.name().into(),
             gun: gun.map(str::to_string),
+            rehearsal: false,
         };
         let text = serde_json::to_vec_pretty(&settings).map_err(|e| Error::input(e.to_string()))?;
         for sub in ["", "keys", "root", "staged", "metadata"] {
@@ -148,7 +156,28 @@ impl Workspace {
             dir: dir.to_path_buf(),
             dialect: Dialect::parse(&s.dialect)?,
             gun: s.gun,
+            rehearsal: s.rehearsal,
         })
+    }
+
+    /// Whether this is a rehearsal's throwaway ceremony.
+    pub fn rehearsal(&self) -> bool {
+        self.rehearsal
+    }
+
+    /// Marks a new ceremony directory as a rehearsal's: from then on every
+    /// export carries a `REHEARSAL` file. It cannot be unmarked.
+    pub fn mark_rehearsal(&mut self) -> Result<()> {
+        let settings = Settings {
+            format: 1,
+            dialect: self.dialect.name().into(),
+            gun: self.gun.clone(),
+            rehearsal: true,
+        };
+        let text = serde_json::to_vec_pretty(&settings).map_err(|e| Error::input(e.to_string()))?;
+        self.write_state(SETTINGS, &text)?;
+        self.rehearsal = true;
+        Ok(())
     }
 
     /// The dialect.

@@ -10,6 +10,7 @@ pub mod output;
 mod passphrase;
 pub mod prompt;
 mod request;
+mod run;
 mod shares;
 mod verify;
 
@@ -95,6 +96,8 @@ enum Command {
     /// Delegate targets to other roles (Notary targets/releases, signers; TUF roles).
     #[command(subcommand)]
     Delegation(delegation::DelegationCmd),
+    /// Run a ceremony script step by step (see ceremony-scripts/README.md).
+    Run(run::RunArgs),
     /// Signing requests for keyholders at other machines.
     #[command(subcommand)]
     Request(request::RequestCmd),
@@ -401,6 +404,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Request(c) => request::run(&cli, c),
         Command::Delegation(c) => delegation::run(&cli, c),
         Command::Airgap(a) => airgap::run(a, cli.json),
+        Command::Run(a) => run::run(&cli, a),
     }
 }
 

@@ -1,0 +1,585 @@
+//! Running a ceremony script: each step carried out through the workspace
+//! and a [`RunUi`] (the terminal UI, or an answers file in rehearsals), its
+//! outcome kept in `run.json` so a paused ceremony resumes at the next step.
+//! The same engine functions as the command line do the work.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use time::OffsetDateTime;
+
+use super::Workspace;
+use super::shares::{CustodianSpec, SplitRequest, readback};
+use super::step::{Answer, Ask, Outcome, RunUi, Step};
+use super::ui::{Event, Preview};
+use crate::error::{Error, Result};
+use crate::script::{Script, ScriptStep, substitute_step};
+use crate::signature::verify::{Options, verify_files};
+use crate::transfer::{self, words};
+
+const STATE: &str = "run.json";
+/// How many wrong read-backs a step takes before it stops.
+const ATTEMPTS: usize = 3;
+/// Words a witness types back.
+const READ_BACK_WORDS: usize = 4;
+
+/// A run's progress, kept in the ceremony directory.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunState {
+    /// The script's name.
+    pub script: String,
+    /// The script's SHA-256: a run resumes only with the same script.
+    pub digest: String,
+    /// The inputs given when the run started.
+    pub inputs: BTreeMap<String, String>,
+    /// Who holds which role, from the roll call.
+    pub people: BTreeMap<String, Vec<String>>,
+    /// Outcomes of the steps done, in order.
+    pub done: Vec<Outcome>,
+    /// The ceremony went on without the air-gap check passing.
+    #[serde(default)]
+    pub network_allowed: bool,
+}
+
+/// Where a run stands: for the front-end's step list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepState {
+    /// Done.
+    Done,
+    /// The step now.
+    Current,
+    /// Still to come.
+    Pending,
+}
+
+/// A ceremony run over one ceremony directory.
+pub struct Runner<'s> {
+    /// The ceremony directory.
+    pub ws: Workspace,
+    /// The script.
+    pub script: &'s Script,
+    /// Progress.
+    pub state: RunState,
+    /// `--allow-network`.
+    pub allow_network: bool,
+}
+
+impl<'s> Runner<'s> {
+    /// Opens `dir` for `script`: a new ceremony directory is made (with the
+    /// script's dialect and GUN) when `dir` holds none; a run in progress
+    /// resumes when it was started with the same script. Inputs not given
+    /// are asked.
+    pub fn open(
+        dir: &Path,
+        script: &'s Script,
+        mut inputs: BTreeMap<String, String>,
+        allow_network: bool,
+        ui: &mut dyn RunUi,
+    ) -> Result<Runner<'s>> {
+        let existing = dir.join("ceremony.json").is_file();
+        let state: Option<RunState> = if existing {
+            let ws = Workspace::open(dir)?;
+            match ws.read_state(STATE)? {
+                Some(b) => Some(
+                    serde_json::from_slice(&b)
+                        .map_err(|e| Error::input(format!("{STATE}: {e}")))?,
+                ),
+                None => None,
+            }
+        } else {
+            None
+        };
+        if let Some(st) = state {
+            if st.digest != script.digest {
+                return Err(Error::input(format!(
+                    "{} holds a run of script {:?} that is not this script (or it was changed since)",
+                    dir.display(),
+                    st.script
+                ))
+                .hint("resume with the same script file, or start in a new directory"));
+            }
+            return Ok(Runner {
+                ws: Workspace::open(dir)?,
+                script,
+                state: st,
+                allow_network,
+            });
+        }
+        for (name, prompt) in &script.inputs {
+            if !inputs.contains_key(name) {
+                let v = match ui.ask(Ask::Input { name, prompt })? {
+                    Answer::Text(t) => t,
+                    _ => return Err(Error::input(format!("no value for input {name:?}"))),
+                };
+                inputs.insert(name.clone(), v);
+            }
+        }
+        let ws = if existing {
+            Workspace::open(dir)?
+        } else {
+            let gun = script
+                .gun
+                .as_deref()
+                .map(|g| crate::script::substitute(g, &inputs))
+                .transpose()?;
+            Workspace::init(dir, script.dialect, gun.as_deref())?
+        };
+        if ws.dialect() != script.dialect {
+            return Err(Error::input(format!(
+                "{} is a {} ceremony; the script is for {}",
+                dir.display(),
+                ws.dialect(),
+                script.dialect
+            )));
+        }
+        let runner = Runner {
+            ws,
+            script,
+            state: RunState {
+                script: script.name.clone(),
+                digest: script.digest.clone(),
+                inputs,
+                ..RunState::default()
+            },
+            allow_network,
+        };
+        runner.save()?;
+        Ok(runner)
+    }
+
+    fn save(&self) -> Result<()> {
+        let text =
+            serde_json::to_vec_pretty(&self.state).map_err(|e| Error::input(e.to_string()))?;
+        self.ws.write_state(STATE, &text)
+    }
+
+    /// The index of the next step, or None when the script is done.
+    pub fn next(&self) -> Option<usize> {
+        let n = self.state.done.len();
+        (n < self.script.steps.len()).then_some(n)
+    }
+
+    /// Each step's state.
+    pub fn states(&self) -> Vec<StepState> {
+        let n = self.state.done.len();
+        (0..self.script.steps.len())
+            .map(|i| match i.cmp(&n) {
+                std::cmp::Ordering::Less => StepState::Done,
+                std::cmp::Ordering::Equal => StepState::Current,
+                std::cmp::Ordering::Greater => StepState::Pending,
+            })
+            .collect()
+    }
+
+    /// Carries out the next step and records its outcome.
+    pub fn step(&mut self, ui: &mut dyn RunUi) -> Result<Outcome> {
+        let i = self
+            .next()
+            .ok_or_else(|| Error::input("the ceremony is done"))?;
+        let s: &ScriptStep = &self.script.steps[i];
+        let step = substitute_step(&s.step, &self.state.inputs)?;
+        let outcome = self.execute(&step, ui)?;
+        if let Outcome::Airgap { allowed_anyway, .. } = &outcome {
+            self.state.network_allowed |= *allowed_anyway;
+        }
+        if let Outcome::RollCall { people } = &outcome {
+            for (role, names) in people {
+                self.state.people.insert(role.clone(), names.clone());
+            }
+        }
+        self.state.done.push(outcome.clone());
+        self.save()?;
+        Ok(outcome)
+    }
+
+    fn now() -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+
+    /// Asks a witness to read back the first words of `words` until she
+    /// does, at most [`ATTEMPTS`] times; each refusal is shown to her.
+    fn read_back(&self, title: &str, all: &str, ui: &mut dyn RunUi) -> Result<(String, String)> {
+        let want: Vec<&str> = all.split(' ').take(READ_BACK_WORDS).collect();
+        let mut refused: Option<String> = None;
+        for _ in 0..ATTEMPTS {
+            let answer = ui.ask(Ask::ReadBack {
+                title,
+                words: all,
+                count: want.len(),
+                refused: refused.as_deref(),
+            })?;
+            let Answer::ReadBack { witness, words } = answer else {
+                return Err(Error::input("a read-back needs the witness and the words"));
+            };
+            let typed: Vec<String> = words.split_whitespace().map(str::to_lowercase).collect();
+            if typed.iter().map(String::as_str).eq(want.iter().copied()) && !witness.is_empty() {
+                return Ok((witness, words));
+            }
+            ui.event(Event::Note(format!(
+                "read-back refused: {witness:?} typed {:?}, which are not the words shown",
+                words
+            )));
+            refused = Some("those are not the words on the screen: read them again".into());
+        }
+        Err(Error::verification(format!(
+            "{title}: the words were not read back after {ATTEMPTS} attempts"
+        ))
+        .hint("stop and find out why the words differ before going on"))
+    }
+
+    fn execute(&mut self, step: &Step, ui: &mut dyn RunUi) -> Result<Outcome> {
+        let ws = &self.ws;
+        match step {
+            Step::Airgap => {
+                let g = super::airgap::require_airgap(self.allow_network)?;
+                Ok(Outcome::Airgap {
+                    ok: g.ok,
+                    allowed_anyway: g.allowed_anyway,
+                    findings: g.findings.iter().map(|f| f.text.clone()).collect(),
+                })
+            }
+            Step::RollCall { roles } => {
+                let mut people = Vec::new();
+                for role in roles {
+                    let duty = self
+                        .script
+                        .roles
+                        .get(role)
+                        .map(String::as_str)
+                        .unwrap_or("");
+                    let names = match ui.ask(Ask::Names { role, duty })? {
+                        Answer::List(l) if !l.is_empty() => l,
+                        _ => {
+                            return Err(Error::input(format!("nobody named for the role {role}")));
+                        }
+                    };
+                    people.push((role.clone(), names));
+                }
+                Ok(Outcome::RollCall { people })
+            }
+            Step::Import { path } => {
+                let o = ws.import(Path::new(path), Self::now())?;
+                for k in &o.keys {
+                    ui.event(Event::Note(format!("key {}: {}", k.display, k.phrase)));
+                }
+                Ok(Outcome::Imported {
+                    keys: o.keys.iter().map(|k| k.display.clone()).collect(),
+                })
+            }
+            Step::ReadBack { key } => {
+                let rec = ws.find_key(key)?;
+                let phrase = words::key_phrase(&rec.id);
+                let (witness, words) = self.read_back(
+                    &format!("the fingerprint of key {}", rec.display()),
+                    &phrase,
+                    ui,
+                )?;
+                Ok(Outcome::ReadBack {
+                    key: rec.id,
+                    witness,
+                    words,
+                })
+            }
+            Step::GenerateKey {
+                role,
+                label,
+                algorithm,
+            } => {
+                let alg = algorithm
+                    .as_deref()
+                    .map(crate::key::Algorithm::parse)
+                    .transpose()?;
+                let now = Self::now();
+                let rec =
+                    ws.generate_key(role, alg, Some(label), time::Duration::days(3650), now, ui)?;
+                ui.event(Event::Note(format!(
+                    "generated {} key {}: {}",
+                    rec.role,
+                    rec.display(),
+                    words::key_phrase(&rec.id)
+                )));
+                Ok(Outcome::KeyGenerated {
+                    id: rec.id,
+                    label: rec.label,
+                    role: rec.role,
+                })
+            }
+            Step::Split {
+                key,
+                threshold,
+                only_shares,
+            } => self.split(key, *threshold, *only_shares, ui),
+            Step::RootInit {
+                root_keys,
+                threshold,
+                targets_keys,
+                snapshot_keys,
+                timestamp_keys,
+                expires,
+            } => {
+                let env = ws.root_init(
+                    &super::root::RootInit {
+                        root_keys: root_keys.clone(),
+                        threshold: *threshold,
+                        targets_keys: targets_keys.clone(),
+                        snapshot_keys: snapshot_keys.clone(),
+                        timestamp_keys: timestamp_keys.clone(),
+                        expires: expires.clone(),
+                        allow_short_expiry: false,
+                    },
+                    Self::now(),
+                )?;
+                Ok(Outcome::RootStaged {
+                    version: env.version().unwrap_or(1),
+                })
+            }
+            Step::RootRotate {
+                add,
+                remove,
+                threshold,
+                expires,
+            } => {
+                let env = ws.root_rotate(
+                    &super::root::RootRotate {
+                        add: add.clone(),
+                        remove: remove.clone(),
+                        threshold: *threshold,
+                        expires: expires.clone(),
+                        ..Default::default()
+                    },
+                    Self::now(),
+                )?;
+                Ok(Outcome::RootStaged {
+                    version: env.version().unwrap_or(0),
+                })
+            }
+            Step::MarkLost { key, reason } => {
+                let (rec, reason) = ws.plan_mark_lost(key, reason.as_deref())?;
+                let c = ui.confirm(Preview::MarkLost {
+                    key: &rec,
+                    reason: reason.as_deref(),
+                })?;
+                let rec = ws.mark_lost(&rec.id, reason.as_deref(), &c.describe(), Self::now())?;
+                Ok(Outcome::MarkedLost { key: rec.id })
+            }
+            Step::SignRoot {
+                keys,
+                from_shares_of,
+            } => self.sign_root(keys, from_shares_of.as_deref(), ui),
+            Step::AddSigner { name, key } => {
+                ws.delegation_add_signer(name, key)?;
+                Ok(Outcome::SignerAdded { name: name.clone() })
+            }
+            Step::SignTargets { role } => {
+                let o = ws.targets_sign(role.as_deref(), &[], None, ui, Self::now())?;
+                Ok(Outcome::RoleSigned {
+                    role: o.role,
+                    version: o.version,
+                })
+            }
+            Step::SignSnapshot => {
+                let o = ws.snapshot_sign(&[], None, ui, Self::now())?;
+                Ok(Outcome::RoleSigned {
+                    role: o.role,
+                    version: o.version,
+                })
+            }
+            Step::SignTimestamp => {
+                let o = ws.timestamp_sign(&[], None, ui, Self::now())?;
+                Ok(Outcome::RoleSigned {
+                    role: o.role,
+                    version: o.version,
+                })
+            }
+            Step::Export { out, all, qr } => {
+                let kind = match qr.as_deref() {
+                    None => None,
+                    Some("png") => Some(super::export::QrKind::Png),
+                    Some("svg") => Some(super::export::QrKind::Svg),
+                    Some(o) => return Err(Error::input(format!("qr = {o:?}: use png or svg"))),
+                };
+                let out_path = Path::new(out);
+                let o = ws.export(out_path, *all, kind, Self::now())?;
+                let mut files = Vec::new();
+                for f in &o.written {
+                    let p = out_path.join(f);
+                    let bytes = transfer::input::read_file(&p, transfer::input::Limit::Metadata)?;
+                    files.push((f.clone(), transfer::sha256_hex(&bytes)));
+                }
+                Ok(Outcome::Exported {
+                    out: out.clone(),
+                    files,
+                })
+            }
+            Step::VerifyExport { path } => self.verify_export(path),
+            Step::Close => Ok(Outcome::Closed),
+        }
+    }
+
+    fn split(
+        &mut self,
+        key: &str,
+        threshold: u8,
+        only_shares: bool,
+        ui: &mut dyn RunUi,
+    ) -> Result<Outcome> {
+        let names = self
+            .state
+            .people
+            .get("custodians")
+            .cloned()
+            .unwrap_or_default();
+        if names.is_empty() {
+            return Err(Error::input(
+                "no custodians were named: the script's roll call must call the role custodians",
+            ));
+        }
+        let mut custodians = Vec::new();
+        for n in &names {
+            let recipient = match ui.ask(Ask::Input {
+                name: &format!("recipient of {n}"),
+                prompt: &format!(
+                    "{n}'s age recipient (age1…), or `passphrase` if {n} types a passphrase"
+                ),
+            })? {
+                Answer::Text(t) => t,
+                _ => return Err(Error::input(format!("no recipient for {n}"))),
+            };
+            custodians.push(CustodianSpec::parse(&format!("{n}={recipient}"))?);
+        }
+        let rec = self.ws.find_key(key)?;
+        if only_shares {
+            ui.confirm(Preview::DestroyKeyFile { key: &rec })?;
+        }
+        let req = SplitRequest {
+            key: key.to_string(),
+            threshold,
+            custodians,
+            only_shares,
+            replaces: None,
+        };
+        let o = self.ws.shares_split(&req, None, ui, Self::now())?;
+        let m = &o.manifest;
+        for c in &m.custodians {
+            let files: Vec<String> = ["share.age", "sheet.txt", "qr.png"]
+                .iter()
+                .map(|ext| {
+                    o.folder
+                        .join(format!("{}.{ext}", c.name))
+                        .display()
+                        .to_string()
+                })
+                .collect();
+            let check = readback(&c.commitment);
+            let mut refused: Option<String> = None;
+            let mut taken = false;
+            for _ in 0..ATTEMPTS {
+                let a = ui.ask(Ask::HandOut {
+                    custodian: &c.name,
+                    index: c.index,
+                    total: m.total,
+                    threshold: m.threshold,
+                    set_id: &m.set_id,
+                    files: &files,
+                    words: &check,
+                    refused: refused.as_deref(),
+                })?;
+                let typed = match a {
+                    Answer::Text(t) | Answer::ReadBack { words: t, .. } => t,
+                    Answer::List(l) => l.join(" "),
+                };
+                if typed
+                    .split_whitespace()
+                    .map(str::to_lowercase)
+                    .eq(check.split(' ').map(str::to_string))
+                {
+                    taken = true;
+                    break;
+                }
+                refused = Some("those are not the check words on the sheet".into());
+            }
+            if !taken {
+                return Err(Error::verification(format!(
+                    "custodian {} did not read back the check words of her share",
+                    c.name
+                ))
+                .hint("check the sheet is hers before going on; the shares are written"));
+            }
+        }
+        Ok(Outcome::Split {
+            set_id: m.set_id.clone(),
+            threshold: m.threshold,
+            custodians: m.custodians.iter().map(|c| c.name.clone()).collect(),
+            only_shares,
+        })
+    }
+
+    fn sign_root(
+        &mut self,
+        keys: &[String],
+        from_shares_of: Option<&str>,
+        ui: &mut dyn RunUi,
+    ) -> Result<Outcome> {
+        let mut recovered = Vec::new();
+        if let Some(key) = from_shares_of {
+            let rec = self.ws.find_key(key)?;
+            let needed = self
+                .ws
+                .share_sets()?
+                .into_iter()
+                .find(|s| s.manifest.key_id == rec.id && !s.superseded)
+                .map(|s| s.manifest.threshold)
+                .unwrap_or(0);
+            let files = match ui.ask(Ask::Shares { key, needed })? {
+                Answer::List(l) => l,
+                _ => return Err(Error::input("no share files given")),
+            };
+            let paths: Vec<std::path::PathBuf> =
+                files.iter().map(std::path::PathBuf::from).collect();
+            let (rec, k, _) = self.ws.shares_recover(&paths, &[], ui)?;
+            recovered.push((rec, k));
+        }
+        let plan = self.ws.plan_root_sign(keys, &recovered, Self::now())?;
+        ui.confirm(Preview::RootSign(&plan))?;
+        let o = self
+            .ws
+            .commit_root_sign(&plan, &recovered, ui, Self::now())?;
+        for n in &o.not_signed {
+            ui.event(Event::NotSigned {
+                key: n.key.clone(),
+                reason: n.reason.clone(),
+            });
+        }
+        Ok(Outcome::RootSigned {
+            version: plan.version,
+            signed_by: o.signed_by,
+            complete: o.completed,
+            digest: plan.digest,
+        })
+    }
+
+    fn verify_export(&self, path: &str) -> Result<Outcome> {
+        let files = super::import::read_bundle(Path::new(path))?;
+        let metadata: BTreeMap<String, Vec<u8>> = files
+            .into_iter()
+            .filter(|(n, _)| n.ends_with(".json"))
+            .collect();
+        let trusted = self.ws.latest_root()?.map(|(_, b)| b);
+        let report = verify_files(
+            &metadata,
+            &Options {
+                dialect: Some(self.ws.dialect()),
+                gun: self.ws.gun().map(str::to_string),
+                at: Self::now(),
+                trusted_root: trusted,
+                ignore_time: false,
+            },
+        )?
+        .into_result()
+        .map_err(|e| e.context(format!("the export in {path} read back")))?;
+        Ok(Outcome::Verified {
+            path: path.to_string(),
+            files: report.files.len(),
+        })
+    }
+}

@@ -1,0 +1,241 @@
+//! An answers file: a [`RunUi`] with no terminal, for rehearsals and CI.
+//! It answers every question of a ceremony script from a TOML file, prints
+//! what a screen would show to stderr, and confirms as "the answers file".
+//!
+//! ```toml
+//! [inputs]          # values of the script's ${inputs}
+//! out = "/tmp/export"
+//! [people]          # the roll call
+//! operator = ["otto"]
+//! witness = ["wendy"]
+//! custodians = ["ann", "ben", "cat"]
+//! [recipients]      # each custodian's age recipient, or "passphrase"
+//! ann = "age1…"
+//! [passphrases]
+//! keys = "…"        # every key's passphrase (new keys and unlocking)
+//! [passphrases.custodians]
+//! ben = "…"
+//! [shares]          # share files custodians bring, by key label
+//! root-1 = ["shares/…/ann.share.age", "…"]
+//! [witness]
+//! name = "wendy"
+//! read_back = "as-shown"   # or "wrong-first": one wrong read-back, then right
+//! ```
+//!
+//! Passphrases in a file are for rehearsals: a real ceremony types them.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use crate::ceremony::step::{Answer, Ask, RunUi};
+use crate::ceremony::ui::{Confirmation, Event, Preview, Ui};
+use crate::ceremony::{KeyRecord, Passphrases};
+use crate::error::{Error, Result};
+use crate::secret::Passphrase;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Secrets {
+    #[serde(default)]
+    keys: Option<Passphrase>,
+    #[serde(default)]
+    custodians: BTreeMap<String, Passphrase>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Witness {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    read_back: Option<String>,
+}
+
+/// The parsed file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    inputs: BTreeMap<String, String>,
+    #[serde(default)]
+    people: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    recipients: BTreeMap<String, String>,
+    #[serde(default)]
+    passphrases: Secrets,
+    #[serde(default)]
+    shares: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    witness: Witness,
+}
+
+/// A [`RunUi`] answering from a file.
+pub struct Answers {
+    file: File,
+    wrong_given: bool,
+    /// What was shown, in order: the headless screen.
+    pub shown: Vec<String>,
+}
+
+impl std::fmt::Debug for Answers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Answers(…)")
+    }
+}
+
+impl Answers {
+    /// Reads an answers file.
+    pub fn parse(text: &str) -> Result<Answers> {
+        let file: File =
+            toml::from_str(text).map_err(|e| Error::input(format!("not an answers file: {e}")))?;
+        if let Some(m) = &file.witness.read_back
+            && m != "as-shown"
+            && m != "wrong-first"
+        {
+            return Err(Error::input(format!(
+                "witness.read_back = {m:?}: use as-shown or wrong-first"
+            )));
+        }
+        Ok(Answers {
+            file,
+            wrong_given: false,
+            shown: Vec::new(),
+        })
+    }
+
+    /// The inputs the file gives.
+    pub fn inputs(&self) -> BTreeMap<String, String> {
+        self.file.inputs.clone()
+    }
+
+    fn show(&mut self, line: String) {
+        crate::errln!("{line}");
+        self.shown.push(line);
+    }
+
+    fn key_passphrase(&self, what: &str) -> Result<Passphrase> {
+        self.file.passphrases.keys.as_ref().cloned().ok_or_else(|| {
+            Error::input(format!(
+                "the answers file has no passphrases.keys for {what}"
+            ))
+        })
+    }
+}
+
+impl Passphrases for Answers {
+    fn unlock(&mut self, key: &KeyRecord) -> Result<Passphrase> {
+        self.key_passphrase(&key.label)
+    }
+    fn new_key(&mut self, label: &str) -> Result<Passphrase> {
+        self.key_passphrase(label)
+    }
+    fn custodian(&mut self, name: &str, _new: bool) -> Result<Passphrase> {
+        self.file
+            .passphrases
+            .custodians
+            .get(name)
+            .cloned()
+            .ok_or_else(|| {
+                Error::input(format!(
+                    "the answers file has no passphrases.custodians.{name}"
+                ))
+            })
+    }
+}
+
+impl Ui for Answers {
+    fn confirm(&mut self, p: Preview<'_>) -> Result<Confirmation> {
+        self.show(format!("confirm: {}", p.what()));
+        if let Some(w) = p.words() {
+            self.show(format!("  words: {w}"));
+        }
+        Ok(Confirmation::ByAnswersFile)
+    }
+
+    fn event(&mut self, e: Event) {
+        let line = match e {
+            Event::Signed { key } => format!("signed with {key}"),
+            Event::NotSigned { reason, .. } => format!("not signed: {reason}"),
+            Event::Note(n) => n,
+        };
+        self.show(line);
+    }
+}
+
+impl RunUi for Answers {
+    fn ask(&mut self, ask: Ask<'_>) -> Result<Answer> {
+        match ask {
+            Ask::Input { name, .. } => {
+                if let Some(c) = name.strip_prefix("recipient of ") {
+                    return self
+                        .file
+                        .recipients
+                        .get(c)
+                        .cloned()
+                        .map(Answer::Text)
+                        .ok_or_else(|| {
+                            Error::input(format!("the answers file has no recipients.{c}"))
+                        });
+                }
+                self.file
+                    .inputs
+                    .get(name)
+                    .cloned()
+                    .map(Answer::Text)
+                    .ok_or_else(|| Error::input(format!("the answers file has no inputs.{name}")))
+            }
+            Ask::Names { role, .. } => {
+                let names = self.file.people.get(role).cloned().ok_or_else(|| {
+                    Error::input(format!("the answers file has no people.{role}"))
+                })?;
+                self.show(format!("roll call: {role}: {}", names.join(", ")));
+                Ok(Answer::List(names))
+            }
+            Ask::ReadBack {
+                title,
+                words,
+                count,
+                refused,
+            } => {
+                self.show(format!("read back {title}: {words}"));
+                if let Some(r) = refused {
+                    self.show(format!("  refused: {r}"));
+                }
+                let witness = self
+                    .file
+                    .witness
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| "witness".into());
+                let wrong_first = self.file.witness.read_back.as_deref() == Some("wrong-first");
+                let typed: Vec<&str> = words.split(' ').take(count).collect();
+                let words = if wrong_first && !self.wrong_given {
+                    self.wrong_given = true;
+                    typed.iter().rev().copied().collect::<Vec<_>>().join(" ")
+                } else {
+                    typed.join(" ")
+                };
+                Ok(Answer::ReadBack { witness, words })
+            }
+            Ask::HandOut {
+                custodian,
+                index,
+                total,
+                words,
+                ..
+            } => {
+                self.show(format!(
+                    "share {index} of {total} for {custodian}: check words {words}"
+                ));
+                Ok(Answer::Text(words.to_string()))
+            }
+            Ask::Shares { key, .. } => self
+                .file
+                .shares
+                .get(key)
+                .cloned()
+                .map(Answer::List)
+                .ok_or_else(|| Error::input(format!("the answers file has no shares.{key}"))),
+        }
+    }
+}
