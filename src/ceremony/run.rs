@@ -18,6 +18,8 @@ use crate::signature::verify::{Options, verify_files};
 use crate::transfer::{self, words};
 
 const STATE: &str = "run.json";
+/// Where finished runs are kept when the next script starts.
+const RUNS: &str = "runs";
 /// How many wrong read-backs a step takes before it stops.
 const ATTEMPTS: usize = 3;
 /// Words a witness types back.
@@ -39,6 +41,48 @@ pub struct RunState {
     /// The ceremony went on without the air-gap check passing.
     #[serde(default)]
     pub network_allowed: bool,
+    /// How many steps the script has (0 in runs recorded before it was).
+    #[serde(default)]
+    pub total: usize,
+}
+
+impl RunState {
+    /// Every step of the script done (or, for a run recorded without its
+    /// step count, the ceremony closed).
+    pub fn is_complete(&self) -> bool {
+        (self.total > 0 && self.done.len() >= self.total)
+            || matches!(self.done.last(), Some(Outcome::Closed))
+    }
+}
+
+/// Moves a finished run to `runs/NNN-<script>.json`, never overwriting
+/// one, so the directory can take the next script's run. Archiving the same
+/// run twice (a crash before the new run.json was written) is a no-op.
+fn archive(ws: &Workspace, old: &RunState) -> Result<()> {
+    let bytes = serde_json::to_vec_pretty(old).map_err(|e| Error::input(e.to_string()))?;
+    let dir = ws.dir().join(RUNS);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| Error::io(&dir, e))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    if let Some(last) = names.last()
+        && std::fs::read(dir.join(last)).ok().as_deref() == Some(bytes.as_slice())
+    {
+        return Ok(());
+    }
+    // The name comes from a script: only its plain characters reach a path.
+    let name: String = old
+        .script
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(64)
+        .collect();
+    let file = dir.join(format!("{:03}-{name}.json", names.len() + 1));
+    transfer::write_new(&file, &bytes)
 }
 
 /// Where a run stands: for the front-end's step list.
@@ -89,8 +133,19 @@ impl<'s> Runner<'s> {
         } else {
             None
         };
+        // A finished run of another script is archived once the new run's
+        // inputs are in hand; an unfinished one holds the directory.
+        let mut finished: Option<RunState> = None;
         if let Some(st) = state {
-            if st.digest != script.digest {
+            if st.digest == script.digest {
+                return Ok(Runner {
+                    ws: Workspace::open(dir)?,
+                    script,
+                    state: st,
+                    allow_network,
+                });
+            }
+            if !st.is_complete() {
                 return Err(Error::input(format!(
                     "{} holds a run of script {:?} that is not this script (or it was changed since)",
                     dir.display(),
@@ -98,12 +153,7 @@ impl<'s> Runner<'s> {
                 ))
                 .hint("resume with the same script file, or start in a new directory"));
             }
-            return Ok(Runner {
-                ws: Workspace::open(dir)?,
-                script,
-                state: st,
-                allow_network,
-            });
+            finished = Some(st);
         }
         for (name, prompt) in &script.inputs {
             if !inputs.contains_key(name) {
@@ -132,6 +182,20 @@ impl<'s> Runner<'s> {
                 script.dialect
             )));
         }
+        if existing && let Some(g) = &script.gun {
+            let want = crate::script::substitute(g, &inputs)?;
+            if ws.gun() != Some(want.as_str()) {
+                return Err(Error::input(format!(
+                    "{} is the ceremony of GUN {:?}; the script was given {want:?}",
+                    dir.display(),
+                    ws.gun().unwrap_or("")
+                ))
+                .hint("give the script the GUN of this ceremony directory"));
+            }
+        }
+        if let Some(old) = &finished {
+            archive(&ws, old)?;
+        }
         let runner = Runner {
             ws,
             script,
@@ -139,6 +203,7 @@ impl<'s> Runner<'s> {
                 script: script.name.clone(),
                 digest: script.digest.clone(),
                 inputs,
+                total: script.steps.len(),
                 ..RunState::default()
             },
             allow_network,
@@ -308,7 +373,8 @@ impl<'s> Runner<'s> {
                 key,
                 threshold,
                 only_shares,
-            } => self.split(key, *threshold, *only_shares, ui),
+            } => self.split_with(key, *threshold, *only_shares, None, ui),
+            Step::Reissue { key, threshold } => self.reissue(key, *threshold, ui),
             Step::RootInit {
                 root_keys,
                 threshold,
@@ -416,11 +482,69 @@ impl<'s> Runner<'s> {
         }
     }
 
-    fn split(
+    /// The share set of `key` in use, and how many of its shares are needed.
+    fn set_in_use(&self, key: &str) -> Result<Option<(String, u8)>> {
+        let rec = self.ws.find_key(key)?;
+        Ok(self
+            .ws
+            .share_sets()?
+            .into_iter()
+            .find(|s| s.manifest.key_id == rec.id && !s.superseded)
+            .map(|s| (s.manifest.set_id, s.manifest.threshold)))
+    }
+
+    /// Asks the custodians for their shares of `key` and recovers it (the
+    /// engine refuses shares of a superseded set).
+    fn recover_from_custodians(
+        &self,
+        key: &str,
+        ui: &mut dyn RunUi,
+    ) -> Result<(super::KeyRecord, crate::key::private::PrivateKey)> {
+        let (_, needed) = self.set_in_use(key)?.ok_or_else(|| {
+            Error::input(format!("key {key} has no share set in use"))
+                .hint("`ceremony shares list` shows the sets and which are superseded")
+        })?;
+        let files = match ui.ask(Ask::Shares { key, needed })? {
+            Answer::List(l) => l,
+            _ => return Err(Error::input("no share files given")),
+        };
+        let paths: Vec<std::path::PathBuf> = files.iter().map(std::path::PathBuf::from).collect();
+        let (rec, k, verdicts) = self.ws.shares_recover(&paths, &[], ui)?;
+        for v in &verdicts {
+            if let Some(p) = &v.problem {
+                ui.event(Event::Note(format!(
+                    "share {} ({}): BAD: {p}",
+                    v.file.display(),
+                    v.custodian.as_deref().unwrap_or("?")
+                )));
+            }
+        }
+        if rec.id != self.ws.find_key(key)?.id {
+            return Err(Error::verification(format!(
+                "the shares recover key {}, not {key}",
+                rec.display()
+            )));
+        }
+        Ok((rec, k))
+    }
+
+    fn reissue(&mut self, key: &str, threshold: u8, ui: &mut dyn RunUi) -> Result<Outcome> {
+        let (old, _) = self.set_in_use(key)?.ok_or_else(|| {
+            Error::input(format!("key {key} has no share set in use to reissue"))
+                .hint("split it first (`do = \"split\"`)")
+        })?;
+        let (_, k) = self.recover_from_custodians(key, ui)?;
+        self.split_with(key, threshold, false, Some((old, k)), ui)
+    }
+
+    /// Splits `key` among the roll call's custodians and hands each her
+    /// share; with `reissue`, from the recovered key, superseding the set.
+    fn split_with(
         &mut self,
         key: &str,
         threshold: u8,
         only_shares: bool,
+        reissue: Option<(String, crate::key::private::PrivateKey)>,
         ui: &mut dyn RunUi,
     ) -> Result<Outcome> {
         let names = self
@@ -451,14 +575,20 @@ impl<'s> Runner<'s> {
         if only_shares {
             ui.confirm(Preview::DestroyKeyFile { key: &rec })?;
         }
+        let (replaces, recovered) = match reissue {
+            Some((set, k)) => (Some(set), Some(k)),
+            None => (None, None),
+        };
         let req = SplitRequest {
             key: key.to_string(),
             threshold,
             custodians,
             only_shares,
-            replaces: None,
+            replaces: replaces.clone(),
         };
-        let o = self.ws.shares_split(&req, None, ui, Self::now())?;
+        let o = self
+            .ws
+            .shares_split(&req, recovered.as_ref(), ui, Self::now())?;
         let m = &o.manifest;
         for c in &m.custodians {
             let files: Vec<String> = ["share.age", "sheet.txt", "qr.png"]
@@ -511,6 +641,7 @@ impl<'s> Runner<'s> {
             threshold: m.threshold,
             custodians: m.custodians.iter().map(|c| c.name.clone()).collect(),
             only_shares,
+            replaces,
         })
     }
 
@@ -522,22 +653,7 @@ impl<'s> Runner<'s> {
     ) -> Result<Outcome> {
         let mut recovered = Vec::new();
         if let Some(key) = from_shares_of {
-            let rec = self.ws.find_key(key)?;
-            let needed = self
-                .ws
-                .share_sets()?
-                .into_iter()
-                .find(|s| s.manifest.key_id == rec.id && !s.superseded)
-                .map(|s| s.manifest.threshold)
-                .unwrap_or(0);
-            let files = match ui.ask(Ask::Shares { key, needed })? {
-                Answer::List(l) => l,
-                _ => return Err(Error::input("no share files given")),
-            };
-            let paths: Vec<std::path::PathBuf> =
-                files.iter().map(std::path::PathBuf::from).collect();
-            let (rec, k, _) = self.ws.shares_recover(&paths, &[], ui)?;
-            recovered.push((rec, k));
+            recovered.push(self.recover_from_custodians(key, ui)?);
         }
         let plan = self.ws.plan_root_sign(keys, &recovered, Self::now())?;
         ui.confirm(Preview::RootSign(&plan))?;

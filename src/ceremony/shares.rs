@@ -432,6 +432,15 @@ impl Workspace {
             )));
         };
         let (m, rec) = self.load_manifest(&hex::encode(set))?;
+        // A reissue retired this set: its shares no longer open the key here.
+        let retired = self.dir.join(format!("shares/{}/SUPERSEDED", m.set_id));
+        if retired.exists() {
+            return Err(Error::verification(format!(
+                "these are shares of set {}, which a reissue superseded",
+                m.set_id
+            ))
+            .hint("bring the shares of the set in use (`ceremony shares list`)"));
+        }
         let mut verdicts = Vec::new();
         let mut good: Vec<Share> = Vec::new();
         for o in opened {

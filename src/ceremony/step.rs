@@ -52,6 +52,16 @@ pub enum Step {
         #[serde(default)]
         only_shares: bool,
     },
+    /// Custodians bring shares of a key (a threshold of its share set in
+    /// use); it is recovered and split anew among the custodians of the roll
+    /// call, each handed her share as in `split`, and the old set is marked
+    /// superseded.
+    Reissue {
+        /// The key.
+        key: String,
+        /// Shares needed in the new set.
+        threshold: u8,
+    },
     /// Stage root version 1.
     RootInit {
         /// Root keys.
@@ -149,6 +159,7 @@ impl Step {
             Step::ReadBack { .. } => "read-back",
             Step::GenerateKey { .. } => "generate-key",
             Step::Split { .. } => "split",
+            Step::Reissue { .. } => "reissue",
             Step::RootInit { .. } => "root-init",
             Step::RootRotate { .. } => "root-rotate",
             Step::MarkLost { .. } => "mark-lost",
@@ -215,6 +226,9 @@ pub enum Outcome {
         custodians: Vec<String>,
         /// The key file was destroyed.
         only_shares: bool,
+        /// The set this one supersedes (a reissue).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replaces: Option<String>,
     },
     /// A root was staged.
     RootStaged {

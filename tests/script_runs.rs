@@ -1,0 +1,180 @@
+//! Several runs in one ceremony directory: a finished run is archived under
+//! `runs/` when the next script starts; an unfinished run of another script
+//! still holds the directory; a script given another GUN is refused.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+const ANSWERS: &str = r#"[people]
+operator = ["otto"]
+[passphrases]
+keys = "rehearsal-passphrase-1"
+[witness]
+name = "WITNESS"
+"#;
+
+/// A small TUF script: one key generated, read back, the ceremony closed.
+fn small(t: &Path, name: &str, label: &str) -> PathBuf {
+    let text = format!(
+        r#"name = "{name}"
+title = "A small ceremony"
+dialect = "tuf"
+[roles]
+operator = "Types."
+witness = "Reads back."
+[[step]]
+title = "Generate"
+actor = "operator"
+say = "Generate a key."
+do = "generate-key"
+role = "root"
+label = "{label}"
+[[step]]
+title = "Read back"
+actor = "witness"
+say = "Read it back."
+do = "read-back"
+key = "{label}"
+[[step]]
+title = "Close"
+actor = "operator"
+say = "Close."
+do = "close"
+"#
+    );
+    let p = t.join(format!("{name}.toml"));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn answers(t: &Path, witness: &str) -> PathBuf {
+    let p = t.join(format!("answers-{}.toml", witness.len()));
+    std::fs::write(&p, ANSWERS.replace("WITNESS", witness)).unwrap();
+    p
+}
+
+fn run_script(dir: &Path, script: &Path, answers: &Path) -> Run {
+    run(&[
+        "-C",
+        s(dir),
+        "run",
+        s(script),
+        "--answers",
+        s(answers),
+        "--allow-network",
+    ])
+}
+
+#[test]
+fn a_finished_run_is_archived_and_the_next_script_starts_fresh() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = t.join("c");
+    let good = answers(t, "wendy");
+    let (a, b, c) = (
+        small(t, "first", "k-1"),
+        small(t, "second", "k-2"),
+        small(t, "third", "k-3"),
+    );
+    let r = run_script(&dir, &a, &good);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let first_run = std::fs::read(dir.join("run.json")).unwrap();
+
+    // The second script starts in the same directory; the first run is kept.
+    let r = run_script(&dir, &b, &good);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("step 1/3"), "{}", r.stderr);
+    let archived = std::fs::read(dir.join("runs/001-first.json")).unwrap();
+    assert_eq!(archived, first_run, "the archive is not the finished run");
+    let now: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(now["script"], "second");
+    assert_eq!(now["done"].as_array().unwrap().len(), 3);
+    // Both keys live in the one ceremony.
+    let keys = ok(&["-C", s(&dir), "key", "list"]).stdout;
+    assert!(keys.contains("k-1") && keys.contains("k-2"), "{keys}");
+
+    // A third script stops half-way (no witness reads back) ...
+    let r = run_script(&dir, &c, &answers(t, ""));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(dir.join("runs/002-second.json").exists());
+    // ... and while it is unfinished no other script may take over, and
+    // the refusal changes nothing.
+    let before = snapshot(&dir);
+    let r = run_script(&dir, &a, &good);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("not this script") && r.stderr.contains("third"),
+        "{}",
+        r.stderr
+    );
+    assert_unchanged(&dir, &before);
+    // The same script resumes where it stopped, then another may start.
+    let r = run_script(&dir, &c, &good);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("step 1/"), "{}", r.stderr);
+    let r = run_script(&dir, &small(t, "fourth", "k-4"), &good);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(dir.join("runs/003-third.json").exists());
+}
+
+#[test]
+fn a_script_name_cannot_steer_the_archive_outside_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = t.join("c");
+    let good = answers(t, "wendy");
+    let evil = small(t, "evil", "k-1");
+    std::fs::write(
+        &evil,
+        std::fs::read_to_string(&evil)
+            .unwrap()
+            .replace("name = \"evil\"", "name = \"../../escape\""),
+    )
+    .unwrap();
+    assert_eq!(run_script(&dir, &evil, &good).code, 0);
+    let r = run_script(&dir, &small(t, "next", "k-2"), &good);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(dir.join("runs/001-escape.json").exists());
+    assert!(!t.join("escape.json").exists() && !dir.join("escape.json").exists());
+}
+
+#[test]
+fn a_notary_script_given_another_gun_is_refused_in_an_existing_ceremony() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = t.join("c");
+    ok(&[
+        "init",
+        s(&dir),
+        "--dialect",
+        "notary",
+        "--gun",
+        "example.com/app",
+    ]);
+    let script = small(t, "n", "k-1");
+    std::fs::write(
+        &script,
+        std::fs::read_to_string(&script)
+            .unwrap()
+            .replace("dialect = \"tuf\"", "dialect = \"notary\"\ngun = \"${gun}\"\n[inputs]\ngun = \"The GUN\""),
+    )
+    .unwrap();
+    let before = snapshot(&dir);
+    let r = run(&[
+        "-C",
+        s(&dir),
+        "run",
+        s(&script),
+        "--answers",
+        s(&answers(t, "wendy")),
+        "--allow-network",
+        "--input",
+        "gun=example.com/other",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("example.com/app"), "{}", r.stderr);
+    assert_unchanged(&dir, &before);
+}
