@@ -178,3 +178,24 @@ fn a_notary_script_given_another_gun_is_refused_in_an_existing_ceremony() {
     assert!(r.stderr.contains("example.com/app"), "{}", r.stderr);
     assert_unchanged(&dir, &before);
 }
+
+#[test]
+fn the_shipped_server_keys_fixture_imports_offline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    ok(&[
+        "init",
+        s(&dir),
+        "--dialect",
+        "notary",
+        "--gun",
+        "registry.example.com/ceremony/rehearsal",
+    ]);
+    let r = ok(&["-C", s(&dir), "import", s(&data("server-keys"))]);
+    let keys = ok(&["-C", s(&dir), "key", "list"]).stdout;
+    assert!(
+        keys.contains("server-timestamp") && keys.contains("server-snapshot"),
+        "{keys}\n{}",
+        r.stderr
+    );
+}
