@@ -55,7 +55,10 @@ fn age_recipient(t: &Path, name: &str) -> String {
 /// What a custodian with an age key brings: her share, opened with `age -d`
 /// on her own device.
 fn opened_share(t: &Path, folder: &Path, name: &str) -> PathBuf {
-    let out = t.join(format!("brought-{}-{name}.txt", folder.display().to_string().len()));
+    let out = t.join(format!(
+        "brought-{}-{name}.txt",
+        folder.display().to_string().len()
+    ));
     let st = Command::new("age")
         .arg("-d")
         .arg("-i")
@@ -65,7 +68,11 @@ fn opened_share(t: &Path, folder: &Path, name: &str) -> PathBuf {
         .arg(folder.join(format!("{name}.share.age")))
         .output()
         .unwrap();
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     out
 }
 
@@ -197,7 +204,10 @@ fn the_notary_scripts_run_in_one_directory_and_the_real_client_follows() {
     let r = publish(&srv, &["push", s(&out1)]);
     assert_eq!(r.code, 0, "push initial-root: {}", r.stderr);
     let (code, text) = list(&trust);
-    assert_eq!(code, 0, "a fresh notary client refused initial-root: {text}");
+    assert_eq!(
+        code, 0,
+        "a fresh notary client refused initial-root: {text}"
+    );
     let root = cached_root(&trust);
     assert_eq!(root["signed"]["version"], 1);
     assert_eq!(root["signed"]["roles"]["root"]["threshold"], 2);
@@ -296,7 +306,10 @@ fn the_notary_scripts_run_in_one_directory_and_the_real_client_follows() {
     assert_eq!(code, 0, "the client holding root 2 refused root 3: {text}");
     assert_eq!(cached_root(&trust)["signed"]["version"], 3);
     let (code, text) = list(&t.join("trust-fresh"));
-    assert_eq!(code, 0, "a fresh client refused the recovered repository: {text}");
+    assert_eq!(
+        code, 0,
+        "a fresh client refused the recovered repository: {text}"
+    );
 
     // reissue-shares: root-1 to four new custodians, 3 of 4.
     let mut recipients = String::from("[recipients]\n");

@@ -157,9 +157,10 @@ fn a_notary_script_given_another_gun_is_refused_in_an_existing_ceremony() {
     let script = small(t, "n", "k-1");
     std::fs::write(
         &script,
-        std::fs::read_to_string(&script)
-            .unwrap()
-            .replace("dialect = \"tuf\"", "dialect = \"notary\"\ngun = \"${gun}\"\n[inputs]\ngun = \"The GUN\""),
+        std::fs::read_to_string(&script).unwrap().replace(
+            "dialect = \"tuf\"",
+            "dialect = \"notary\"\ngun = \"${gun}\"\n[inputs]\ngun = \"The GUN\"",
+        ),
     )
     .unwrap();
     let before = snapshot(&dir);

@@ -103,5 +103,8 @@ fn tuf_rotate_root_follows_tuf_initial_root_and_python_tuf_walks_one_to_two() {
             .unwrap()
     };
     let ids = root2["signed"]["roles"]["root"]["keyids"].to_string();
-    assert!(ids.contains(&id_of("root-4")) && !ids.contains(&id_of("root-3")), "{ids}");
+    assert!(
+        ids.contains(&id_of("root-4")) && !ids.contains(&id_of("root-3")),
+        "{ids}"
+    );
 }
