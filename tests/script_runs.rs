@@ -200,3 +200,26 @@ fn the_shipped_server_keys_fixture_imports_offline() {
         r.stderr
     );
 }
+
+#[test]
+fn the_next_script_cannot_turn_a_real_ceremony_into_a_rehearsal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = t.join("c");
+    let good = answers(t, "wendy");
+    assert_eq!(run_script(&dir, &small(t, "first", "k-1"), &good).code, 0);
+    let before = snapshot(&dir);
+    let r = run(&[
+        "-C",
+        s(&dir),
+        "run",
+        s(&small(t, "second", "k-2")),
+        "--answers",
+        s(&good),
+        "--allow-network",
+        "--rehearsal",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("for real"), "{}", r.stderr);
+    assert_unchanged(&dir, &before);
+}

@@ -84,6 +84,17 @@ pub fn run(cli: &Cli, a: &RunArgs) -> Result<()> {
         given.entry(k).or_insert(v);
     }
     let dir = run_dir(cli, a.rehearsal)?;
+    // A real ceremony directory never becomes a rehearsal, not even for the
+    // next script once its run is finished: refused before anything moves.
+    if a.rehearsal
+        && dir.join("ceremony.json").is_file()
+        && !crate::ceremony::Workspace::open(&dir)?.rehearsal()
+    {
+        return Err(Error::input(
+            "this ceremony was started for real: it cannot become a rehearsal",
+        )
+        .hint("rehearse in a new directory (--rehearsal without -C)"));
+    }
     let mut runner = Runner::open(&dir, &script, given, a.allow_network, &mut ui)?;
     if a.rehearsal && !runner.ws.rehearsal() {
         if !runner.state.done.is_empty() {
