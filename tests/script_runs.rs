@@ -223,3 +223,33 @@ fn the_next_script_cannot_turn_a_real_ceremony_into_a_rehearsal() {
     assert!(r.stderr.contains("for real"), "{}", r.stderr);
     assert_unchanged(&dir, &before);
 }
+
+#[test]
+fn every_shipped_script_parses_and_some_test_runs_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut tests = String::new();
+    for e in std::fs::read_dir(root.join("tests")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with("script") && name.ends_with(".rs") {
+            tests.push_str(&std::fs::read_to_string(&p).unwrap());
+        }
+    }
+    let mut seen = 0;
+    for e in std::fs::read_dir(root.join("ceremony-scripts")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().and_then(|x| x.to_str()) != Some("toml") {
+            continue;
+        }
+        seen += 1;
+        let file = p.file_name().unwrap().to_string_lossy().to_string();
+        let stem = file.trim_end_matches(".toml");
+        let parsed = ceremony::script::Script::parse(&std::fs::read_to_string(&p).unwrap());
+        assert!(parsed.is_ok(), "{file}: {:?}", parsed.err());
+        assert!(
+            tests.contains(&format!("\"{file}\"")) || tests.contains(&format!("(\"{stem}\"")),
+            "{file}: no test in tests/script*.rs runs it"
+        );
+    }
+    assert!(seen >= 7, "{seen} scripts");
+}
