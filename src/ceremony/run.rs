@@ -699,3 +699,29 @@ impl<'s> Runner<'s> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_is_complete_when_every_step_is_done_or_it_closed() {
+        let key = Outcome::MarkedLost { key: "k".into() };
+        let mut st = RunState {
+            total: 2,
+            done: vec![key.clone()],
+            ..RunState::default()
+        };
+        assert!(!st.is_complete());
+        st.done.push(key.clone());
+        assert!(st.is_complete());
+        // A run recorded before the step count was: only a close ends it.
+        let mut old = RunState {
+            done: vec![key],
+            ..RunState::default()
+        };
+        assert!(!old.is_complete());
+        old.done.push(Outcome::Closed);
+        assert!(old.is_complete());
+    }
+}
