@@ -253,3 +253,105 @@ fn every_shipped_script_parses_and_some_test_runs_it() {
     }
     assert!(seen >= 7, "{seen} scripts");
 }
+
+/// A TUF script that splits one key 2-of-2 among the custodians and
+/// destroys its key file.
+fn splitting(t: &Path) -> PathBuf {
+    let text = r#"name = "split-only"
+title = "Split a key"
+dialect = "tuf"
+[roles]
+operator = "Types."
+custodians = "Each takes a share."
+[[step]]
+title = "Roll call"
+actor = "operator"
+say = "Names."
+do = "roll-call"
+roles = ["custodians"]
+[[step]]
+title = "Generate"
+actor = "operator"
+say = "Generate a key."
+do = "generate-key"
+role = "root"
+label = "k-1"
+[[step]]
+title = "Split"
+actor = "custodians"
+say = "Split it."
+do = "split"
+key = "k-1"
+threshold = 2
+only_shares = true
+"#;
+    let p = t.join("split-only.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn a_hand_out_not_read_back_withdraws_the_set_and_keeps_the_key_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = t.join("c");
+    let script = splitting(t);
+    let base = "[people]\ncustodians = [\"ann\", \"ben\"]\n[recipients]\nann = \"passphrase\"\nben = \"passphrase\"\n[passphrases]\nkeys = \"rehearsal-passphrase-1\"\n[passphrases.custodians]\nann = \"ann's words\"\nben = \"ben's words\"\n";
+    let bad = t.join("bad.toml");
+    std::fs::write(&bad, format!("{base}[hand_out]\nwrong = [\"ben\"]\n")).unwrap();
+    let good = t.join("good.toml");
+    std::fs::write(&good, base).unwrap();
+
+    let r = run_script(&dir, &script, &bad);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("ben did not read back") && r.stderr.contains("withdrawn"),
+        "{}",
+        r.stderr
+    );
+    // The key file is still here; the half-handed set is withdrawn.
+    let held = |d: &Path| {
+        std::fs::read_dir(d.join("keys"))
+            .unwrap()
+            .any(|e| e.unwrap().path().extension().is_some_and(|x| x == "age"))
+    };
+    assert!(held(&dir), "the key file went with an unfinished hand-out");
+    let list = ok(&["-C", s(&dir), "shares", "list"]).stdout;
+    assert!(list.contains("(superseded)"), "{list}");
+    let withdrawn: Vec<PathBuf> = std::fs::read_dir(dir.join("shares"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(withdrawn.len(), 1);
+    // Its shares no longer open the key.
+    let (ann, ben) = (t.join("ann.pass"), t.join("ben.pass"));
+    std::fs::write(&ann, "ann's words\n").unwrap();
+    std::fs::write(&ben, "ben's words\n").unwrap();
+    let refused = fails(
+        1,
+        &[
+            "-C",
+            s(&dir),
+            "shares",
+            "recover",
+            s(&withdrawn[0].join("ann.share.age")),
+            s(&withdrawn[0].join("ben.share.age")),
+            "--custodian-passphrase-file",
+            &format!("ann={}", s(&ann)),
+            "--custodian-passphrase-file",
+            &format!("ben={}", s(&ben)),
+        ],
+    );
+    assert!(refused.stderr.contains("superseded"), "{}", refused.stderr);
+
+    // Resumed: a new set is handed out, then the key file is destroyed.
+    let r = run_script(&dir, &script, &good);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        !held(&dir),
+        "the key file was not destroyed after the hand-out"
+    );
+    let list = ok(&["-C", s(&dir), "shares", "list"]).stdout;
+    assert_eq!(list.lines().count(), 2, "{list}");
+    assert_eq!(list.matches("(superseded)").count(), 1, "{list}");
+}

@@ -583,12 +583,50 @@ impl<'s> Runner<'s> {
             key: key.to_string(),
             threshold,
             custodians,
-            only_shares,
+            // The key file goes only once every custodian holds her share.
+            only_shares: false,
             replaces: replaces.clone(),
         };
         let o = self
             .ws
             .shares_split(&req, recovered.as_ref(), ui, Self::now())?;
+        if let Err(e) = self.hand_out(&o, ui) {
+            self.withdraw(&o.manifest.set_id, replaces.as_deref())?;
+            return Err(e);
+        }
+        if only_shares && rec.private {
+            self.ws.destroy_private(&rec)?;
+        }
+        let m = &o.manifest;
+        Ok(Outcome::Split {
+            set_id: m.set_id.clone(),
+            threshold: m.threshold,
+            custodians: m.custodians.iter().map(|c| c.name.clone()).collect(),
+            only_shares,
+            replaces,
+        })
+    }
+
+    /// A set whose hand-out did not finish is withdrawn: marked superseded,
+    /// so its shares are refused, and the set it was to replace (a reissue)
+    /// is in use again. Resuming the step splits anew.
+    fn withdraw(&self, set: &str, replaced: Option<&str>) -> Result<()> {
+        transfer::write_new(
+            &self.ws.dir().join(format!("shares/{set}/SUPERSEDED")),
+            format!(
+                "withdrawn on {}: its hand-out was not completed\n",
+                crate::metadata::format_time(Self::now())
+            )
+            .as_bytes(),
+        )?;
+        if let Some(old) = replaced {
+            self.ws.remove_state(&format!("shares/{old}/SUPERSEDED"))?;
+        }
+        Ok(())
+    }
+
+    /// One custodian at a time takes her share and reads its check words.
+    fn hand_out(&self, o: &super::shares::SplitOutcome, ui: &mut dyn RunUi) -> Result<()> {
         let m = &o.manifest;
         for c in &m.custodians {
             let files: Vec<String> = ["share.age", "sheet.txt", "qr.png"]
@@ -630,19 +668,13 @@ impl<'s> Runner<'s> {
             }
             if !taken {
                 return Err(Error::verification(format!(
-                    "custodian {} did not read back the check words of her share",
-                    c.name
+                    "custodian {} did not read back the check words of her share; share set {} is withdrawn",
+                    c.name, m.set_id
                 ))
-                .hint("check the sheet is hers before going on; the shares are written"));
+                .hint("every sheet of the withdrawn set is destroyed; find out why the words differ, then resume to split anew"));
             }
         }
-        Ok(Outcome::Split {
-            set_id: m.set_id.clone(),
-            threshold: m.threshold,
-            custodians: m.custodians.iter().map(|c| c.name.clone()).collect(),
-            only_shares,
-            replaces,
-        })
+        Ok(())
     }
 
     fn sign_root(

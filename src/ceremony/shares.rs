@@ -360,7 +360,7 @@ impl Workspace {
     }
 
     /// Removes the encrypted key file: the key then exists only as shares.
-    fn destroy_private(&self, rec: &KeyRecord) -> Result<()> {
+    pub(crate) fn destroy_private(&self, rec: &KeyRecord) -> Result<()> {
         let mut updated = rec.clone();
         updated.private = false;
         let text = serde_json::to_vec_pretty(&updated).map_err(|e| Error::input(e.to_string()))?;
@@ -432,11 +432,12 @@ impl Workspace {
             )));
         };
         let (m, rec) = self.load_manifest(&hex::encode(set))?;
-        // A reissue retired this set: its shares no longer open the key here.
+        // A reissue (or a withdrawn hand-out) retired this set: its shares
+        // no longer open the key here.
         let retired = self.dir.join(format!("shares/{}/SUPERSEDED", m.set_id));
         if retired.exists() {
             return Err(Error::verification(format!(
-                "these are shares of set {}, which a reissue superseded",
+                "these are shares of set {}, which was superseded (reissued or withdrawn)",
                 m.set_id
             ))
             .hint("bring the shares of the set in use (`ceremony shares list`)"));

@@ -20,6 +20,8 @@
 //! [witness]
 //! name = "wendy"
 //! read_back = "as-shown"   # or "wrong-first": one wrong read-back, then right
+//! [hand_out]
+//! wrong = ["ben"]          # custodians whose sheet words never match (rehearsing a mix-up)
 //! ```
 //!
 //! Passphrases in a file are for rehearsals: a real ceremony types them.
@@ -51,6 +53,14 @@ struct Witness {
     read_back: Option<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HandOut {
+    /// Custodians who never read their sheet's words right (a sheet mix-up).
+    #[serde(default)]
+    wrong: Vec<String>,
+}
+
 /// The parsed file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,6 +77,8 @@ struct File {
     shares: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     witness: Witness,
+    #[serde(default)]
+    hand_out: HandOut,
 }
 
 /// A [`RunUi`] answering from a file.
@@ -227,6 +239,10 @@ impl RunUi for Answers {
                 self.show(format!(
                     "share {index} of {total} for {custodian}: check words {words}"
                 ));
+                if self.file.hand_out.wrong.iter().any(|c| c == custodian) {
+                    let wrong: Vec<&str> = words.split(' ').rev().collect();
+                    return Ok(Answer::Text(wrong.join(" ")));
+                }
                 Ok(Answer::Text(words.to_string()))
             }
             Ask::Shares { key, .. } => self
