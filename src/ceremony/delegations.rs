@@ -223,6 +223,9 @@ impl Workspace {
                 ..Default::default()
             })?;
         }
+        self.record_change(crate::ceremony::step::Outcome::SignerAdded {
+            name: signer.to_string(),
+        })?;
         Ok(())
     }
 

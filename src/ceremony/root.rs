@@ -278,6 +278,7 @@ impl Workspace {
         self.check_expiry(expires, now, plan.allow_short_expiry)?;
         let env = self.stage_root(1, expires, keys, roles, now)?;
         self.write_state(STAGED, &env.to_bytes(self.dialect))?;
+        self.record_change(crate::ceremony::step::Outcome::RootStaged { version: 1 })?;
         Ok(env)
     }
 
@@ -394,6 +395,9 @@ impl Workspace {
             now,
         )?;
         self.write_state(STAGED, &env.to_bytes(self.dialect))?;
+        self.record_change(crate::ceremony::step::Outcome::RootStaged {
+            version: env.version().unwrap_or(0),
+        })?;
         Ok(env)
     }
 

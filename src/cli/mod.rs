@@ -631,11 +631,11 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
             from_shares,
             access,
         } => {
-            use crate::ceremony::ui::{Preview, Ui};
+            use crate::ceremony::ui::Preview;
             let recovered = shares::recover(cli, from_shares, access)?;
             let plan = ws.plan_root_sign(keys, &recovered, now())?;
             let mut ui = cli.ui();
-            ui.confirm(Preview::RootSign(&plan))?;
+            ws.confirm(&mut ui, Preview::RootSign(&plan))?;
             let o = ws.commit_root_sign(&plan, &recovered, &mut ui, now())?;
             crate::errln!("signed by {}", o.signed_by.join(", "));
             for n in &o.not_signed {
