@@ -468,7 +468,7 @@ impl<'s> Runner<'s> {
                 let c = ws.close_transcript(ui, step, Self::now())?;
                 ui.event(Event::Note(format!(
                     "transcript signed up to entry {} with root version {} by {}; its words: {}",
-                    c.seq - 1,
+                    c.seq.saturating_sub(1),
                     c.root_version,
                     c.signed_by.join(", "),
                     c.words
