@@ -153,7 +153,6 @@ fn describe(e: &Entry) -> String {
             )
         }
         Record::Confirmed { what, how, .. } => format!("{what}: {how}"),
-        Record::NotConfirmed { what, reason } => format!("{what}: NOT confirmed: {reason}"),
         Record::Changed { outcome } => changed(outcome),
         Record::Close(c) => format!(
             "CLOSE: entries 1–{} (sha256 {}) signed with root version {} by {}",

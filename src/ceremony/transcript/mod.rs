@@ -125,13 +125,6 @@ pub enum Record {
         /// How it was given (`Confirmation::describe`).
         how: String,
     },
-    /// A confirmation was refused or could not be given.
-    NotConfirmed {
-        /// What was asked.
-        what: String,
-        /// Why.
-        reason: String,
-    },
     /// The ceremony changed (a command, or a step's engine work).
     Changed {
         /// What changed.
@@ -219,27 +212,17 @@ impl Workspace {
         self.record(Record::Changed { outcome })
     }
 
-    /// Asks `ui` to confirm `preview` and records the answer: how it was
-    /// given, or why it was not.
+    /// Asks `ui` to confirm `preview` and records how it was given. A
+    /// refusal is not recorded here: it leaves the directory as it was (a
+    /// run records the step that failed).
     pub fn confirm(&self, ui: &mut dyn Ui, preview: Preview<'_>) -> Result<Confirmation> {
-        let what = preview.what();
-        match ui.confirm(preview) {
-            Ok(c) => {
-                self.record(Record::Confirmed {
-                    what,
-                    words: preview.words().map(str::to_string),
-                    how: c.describe(),
-                })?;
-                Ok(c)
-            }
-            Err(e) => {
-                self.record(Record::NotConfirmed {
-                    what,
-                    reason: e.reason().to_string(),
-                })?;
-                Err(e)
-            }
-        }
+        let c = ui.confirm(preview)?;
+        self.record(Record::Confirmed {
+            what: preview.what(),
+            words: preview.words().map(str::to_string),
+            how: c.describe(),
+        })?;
+        Ok(c)
     }
 }
 
