@@ -638,3 +638,84 @@ fn verify_json_matches_its_schema_whether_it_passes_or_not() {
     assert_eq!(bad["ok"], false);
     assert_eq!(bad["problem"]["line"], 3);
 }
+
+#[test]
+fn a_notary_ceremony_closes_with_its_certificate_root_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    let d = s(&dir);
+    ok(&[
+        "init",
+        d,
+        "--dialect",
+        "notary",
+        "--gun",
+        "registry.example.com/x/y",
+    ]);
+    ok(&["-C", d, "key", "generate", "--role", "root", "--label", "a"]);
+    ok(&[
+        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
+    ]);
+    ok(&[
+        "-C", d, "key", "generate", "--role", "snapshot", "--label", "s",
+    ]);
+    let ts = server_like_key(tmp.path(), "ts.json");
+    ok(&[
+        "-C",
+        d,
+        "key",
+        "import",
+        "--role",
+        "timestamp",
+        "--label",
+        "ts",
+        s(&ts),
+    ]);
+    // No root yet: nothing to sign with, and nothing written.
+    let before = snapshot(&dir);
+    let r = fails(2, &["-C", d, "transcript", "close"]);
+    assert!(r.stderr.contains("no signed root"), "{}", r.stderr);
+    assert_unchanged(&dir, &before);
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "init",
+        "--root-key",
+        "a",
+        "--targets-key",
+        "t",
+        "--snapshot-key",
+        "s",
+        "--timestamp-key",
+        "ts",
+    ]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
+    ok(&["-C", d, "transcript", "close"]);
+    let r = ok(&["-C", d, "transcript", "verify"]);
+    assert!(
+        r.stdout.contains("signed with root version 1 by a ("),
+        "{}",
+        r.stdout
+    );
+    let all = lines(&transcript(&dir));
+    let close = entry(all.last().unwrap());
+    assert_eq!(close["event"]["signatures"][0]["method"], "ecdsa");
+    assert_eq!(
+        close["event"]["statement"]["gun"],
+        "registry.example.com/x/y"
+    );
+    // A close naming a root version the history does not have.
+    let mut c = close.clone();
+    c["event"]["statement"]["root_version"] = Value::from(2);
+    let mut forged = all.clone();
+    let n = forged.len();
+    forged[n - 1] = serde_json::to_vec(&c).unwrap();
+    refused(
+        &dir,
+        "no-such-root",
+        &join(&forged),
+        n,
+        "not in this ceremony's verified root history",
+    );
+}

@@ -86,6 +86,8 @@ pub struct Workspace {
     dialect: Dialect,
     gun: Option<String>,
     rehearsal: bool,
+    /// Confirmations given, written to the transcript with what follows.
+    pending: transcript::Pending,
 }
 
 const SETTINGS: &str = "ceremony.json";
@@ -164,6 +166,7 @@ impl Workspace {
             dialect: Dialect::parse(&s.dialect)?,
             gun: s.gun,
             rehearsal: s.rehearsal,
+            pending: Default::default(),
         })
     }
 

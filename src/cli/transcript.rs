@@ -154,6 +154,11 @@ fn describe(e: &Entry) -> String {
         }
         Record::Confirmed { what, how, .. } => format!("{what}: {how}"),
         Record::Changed { outcome } => changed(outcome),
+        Record::DelegationStaged { role, removed } => format!(
+            "delegation {role} {} the staged targets",
+            if *removed { "removed from" } else { "added to" }
+        ),
+        Record::RootDiscarded { kept_as } => format!("staged root put aside as {kept_as}"),
         Record::Close(c) => format!(
             "CLOSE: entries 1–{} (sha256 {}) signed with root version {} by {}",
             c.statement.last_seq,

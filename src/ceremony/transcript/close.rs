@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 use super::chain::{Context, verify};
-use super::{FILE, Record, Report, StepRef, append, read_existing};
+use super::{FILE, Record, Report, StepRef, append_after, read_existing};
 use crate::ceremony::{Passphrases, Workspace};
 use crate::error::{Error, Result};
 use crate::metadata::root::{Root, short};
@@ -257,7 +257,7 @@ impl Workspace {
             .collect();
         let root_version = c.statement.root_version;
         let digest = c.statement.transcript_sha256.clone();
-        let entry = append(self.dir(), Record::Close(c), now)?;
+        let entry = append_after(self.dir(), Record::Close(c), now, Some(&bytes))?;
         Ok(CloseOutcome {
             seq: entry.seq,
             root_version,

@@ -15,7 +15,7 @@ mod chain;
 mod close;
 
 use serde::{Deserialize, Serialize};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use time::OffsetDateTime;
 
@@ -130,16 +130,77 @@ pub enum Record {
         /// What changed.
         outcome: Outcome,
     },
+    /// A delegation was added to (or removed from) the staged targets.
+    DelegationStaged {
+        /// The delegated role.
+        role: String,
+        /// Removed rather than added.
+        removed: bool,
+    },
+    /// The staged root was put aside.
+    RootDiscarded {
+        /// Where it is kept, in the ceremony directory.
+        kept_as: String,
+    },
     /// The transcript so far was signed with root keys.
     Close(close::Close),
 }
 
 /// Appends one entry for `record` to the transcript in `dir`, chained to
-/// the last line there; returns it. The whole line is written with one
-/// write to a file opened for appending, then synced.
+/// the last line there; returns it. The file is locked while its end is
+/// read and the whole line written (one write to a file opened for
+/// appending), then synced.
 pub fn append(dir: &Path, record: Record, at: OffsetDateTime) -> Result<Entry> {
+    append_after(dir, record, at, None)
+}
+
+/// [`append`], refused when the transcript is no longer `signed` (a close
+/// appends only right after the bytes it signed).
+pub(crate) fn append_after(
+    dir: &Path,
+    record: Record,
+    at: OffsetDateTime,
+    signed: Option<&[u8]>,
+) -> Result<Entry> {
     let path = dir.join(FILE);
-    let existing = read_existing(&path)?;
+    let created = match std::fs::symlink_metadata(&path) {
+        Ok(m) if !m.file_type().is_file() => {
+            return Err(Error::input(format!(
+                "{} is not a regular file",
+                path.display()
+            )));
+        }
+        Ok(_) => false,
+        Err(_) => true,
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    // Another process appending at the same moment would fork the chain.
+    rustix::fs::flock(&f, rustix::fs::FlockOperation::LockExclusive)
+        .map_err(|e| Error::io(&path, e.into()))?;
+    let limit = crate::transfer::input::Limit::Metadata.bytes();
+    let mut existing = Vec::new();
+    (&f).take(limit + 1)
+        .read_to_end(&mut existing)
+        .map_err(|e| Error::io(&path, e))?;
+    if existing.len() as u64 > limit {
+        return Err(Error::input(format!(
+            "{} is larger than {limit} bytes",
+            path.display()
+        )));
+    }
+    if let Some(signed) = signed
+        && signed != existing.as_slice()
+    {
+        return Err(Error::input(
+            "the transcript changed while it was being signed: nothing was added",
+        )
+        .hint("close again"));
+    }
     let (seq, prev) = next_link(&existing);
     let entry = Entry {
         seq,
@@ -155,12 +216,6 @@ pub fn append(dir: &Path, record: Record, at: OffsetDateTime) -> Result<Entry> {
         // this entry starts on a line of its own.
         line.insert(0, b'\n');
     }
-    let created = existing.is_empty() && !path.exists();
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
     f.write_all(&line)
         .and_then(|_| f.sync_all())
         .map_err(|e| Error::io(&path, e))?;
@@ -199,12 +254,36 @@ fn next_link(bytes: &[u8]) -> (u64, String) {
     (seq, sha256_hex(last))
 }
 
+/// Records held back until the ceremony changes: a confirmation is written
+/// with the change it allowed, so a command refused after it was confirmed
+/// leaves the directory as it was.
+#[derive(Debug, Default)]
+pub struct Pending(std::sync::Mutex<Vec<Record>>);
+
+impl Pending {
+    fn push(&self, r: Record) {
+        if let Ok(mut p) = self.0.lock() {
+            p.push(r);
+        }
+    }
+
+    fn take(&self) -> Vec<Record> {
+        self.0
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default()
+    }
+}
+
 impl Workspace {
-    /// Appends `record` to this ceremony's transcript.
+    /// Appends `record` to this ceremony's transcript, after the
+    /// confirmations that led to it.
     pub fn record(&self, record: Record) -> Result<()> {
-        append(self.dir(), record, OffsetDateTime::now_utc())
-            .map(|_| ())
-            .map_err(|e| e.context("the transcript"))
+        for r in self.pending.take().into_iter().chain([record]) {
+            append(self.dir(), r, OffsetDateTime::now_utc())
+                .map_err(|e| e.context("the transcript"))?;
+        }
+        Ok(())
     }
 
     /// Records that the ceremony changed, as `outcome` says.
@@ -212,16 +291,16 @@ impl Workspace {
         self.record(Record::Changed { outcome })
     }
 
-    /// Asks `ui` to confirm `preview` and records how it was given. A
-    /// refusal is not recorded here: it leaves the directory as it was (a
-    /// run records the step that failed).
+    /// Asks `ui` to confirm `preview`; how it was given is recorded with
+    /// the next record (the change it allowed, or a run's failed step). A
+    /// command that fails after it leaves the directory as it was.
     pub fn confirm(&self, ui: &mut dyn Ui, preview: Preview<'_>) -> Result<Confirmation> {
         let c = ui.confirm(preview)?;
-        self.record(Record::Confirmed {
+        self.pending.push(Record::Confirmed {
             what: preview.what(),
             words: preview.words().map(str::to_string),
             how: c.describe(),
-        })?;
+        });
         Ok(c)
     }
 }
@@ -258,6 +337,23 @@ mod tests {
         assert_eq!(b.seq, 2);
         assert_eq!(b.prev, sha256_hex(first));
         assert_eq!(bytes.iter().filter(|b| **b == b'\n').count(), 2);
+    }
+
+    #[test]
+    fn a_close_is_not_appended_after_bytes_it_did_not_sign() {
+        let t = tempfile::tempdir().unwrap();
+        let rec = || Record::HandOutRefused {
+            custodian: "ann".into(),
+            set_id: "s".into(),
+        };
+        let now = OffsetDateTime::now_utc();
+        append(t.path(), rec(), now).unwrap();
+        let signed = std::fs::read(t.path().join(FILE)).unwrap();
+        append(t.path(), rec(), now).unwrap();
+        let before = std::fs::read(t.path().join(FILE)).unwrap();
+        assert!(append_after(t.path(), rec(), now, Some(&signed)).is_err());
+        assert_eq!(std::fs::read(t.path().join(FILE)).unwrap(), before);
+        assert!(append_after(t.path(), rec(), now, Some(&before)).is_ok());
     }
 
     #[test]
