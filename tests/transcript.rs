@@ -719,3 +719,36 @@ fn a_notary_ceremony_closes_with_its_certificate_root_key() {
         "not in this ceremony's verified root history",
     );
 }
+
+#[test]
+fn show_prints_hostile_text_harmlessly_and_verify_names_a_line_that_is_no_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    ok(&["init", s(&dir), "--dialect", "tuf"]);
+    let path = dir.join("transcript.jsonl");
+    let first = lines(&std::fs::read(&path).unwrap()).remove(0);
+    let hostile = serde_json::json!({
+        "seq": 2,
+        "at": "2026-01-01T00:00:00Z",
+        "prev": sha256_hex(&first),
+        "event": {"type": "read-back-refused", "what": "x", "witness": "\u{1b}]0;owned\u{7}\u{1b}[2J", "typed": "\u{9b}31m"}
+    });
+    let mut all = vec![first, serde_json::to_vec(&hostile).unwrap()];
+    all.push(b"{\"seq\":3,\"not\":\"an entry\x1b[2J\"}".to_vec());
+    std::fs::write(&path, join(&all)).unwrap();
+    let r = ok(&["-C", s(&dir), "transcript", "show"]);
+    assert!(r.stdout.contains("read-back REFUSED"), "{}", r.stdout);
+    assert!(r.stdout.contains("line 3: not an entry"), "{}", r.stdout);
+    assert!(
+        !r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{9b}') && !r.stdout.contains('\u{7}'),
+        "{:?}",
+        r.stdout
+    );
+    let r = fails(1, &["-C", s(&dir), "transcript", "verify"]);
+    assert!(
+        r.stderr.contains("line 3: not a transcript entry"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains('\u{1b}'), "{:?}", r.stderr);
+}
