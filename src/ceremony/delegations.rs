@@ -188,7 +188,11 @@ impl Workspace {
             }
         }
         prune_keys(&mut body)?;
-        self.stage_targets(&body)
+        self.stage_targets(&body)?;
+        self.record(super::transcript::Record::DelegationStaged {
+            role: spec.name.clone(),
+            removed: false,
+        })
     }
 
     /// Docker's `trust signer add`: the signer's key joins `targets/<signer>`
@@ -223,6 +227,9 @@ impl Workspace {
                 ..Default::default()
             })?;
         }
+        self.record_change(crate::ceremony::step::Outcome::SignerAdded {
+            name: signer.to_string(),
+        })?;
         Ok(())
     }
 
@@ -257,7 +264,11 @@ impl Workspace {
             }
         }
         prune_keys(&mut body)?;
-        self.stage_targets(&body)
+        self.stage_targets(&body)?;
+        self.record(super::transcript::Record::DelegationStaged {
+            role: name.to_string(),
+            removed: true,
+        })
     }
 
     /// The delegations of the staged (or latest) targets.

@@ -193,6 +193,13 @@ impl Workspace {
         }
         let text = serde_json::to_vec_pretty(&record).map_err(|e| Error::input(e.to_string()))?;
         self.write_state(EXPORTED, &text)?;
+        self.record_change(crate::ceremony::step::Outcome::Exported {
+            out: out.display().to_string(),
+            files: chosen
+                .iter()
+                .map(|(n, b)| (n.clone(), transfer::sha256_hex(b)))
+                .collect(),
+        })?;
         Ok(ExportOutcome {
             written,
             upload,

@@ -260,6 +260,11 @@ impl Workspace {
             lost: None,
         };
         self.store(&rec, Some(&encrypted))?;
+        self.record_change(crate::ceremony::step::Outcome::KeyGenerated {
+            id: rec.id.clone(),
+            label: rec.label.clone(),
+            role: rec.role.clone(),
+        })?;
         Ok(rec)
     }
 
@@ -315,6 +320,9 @@ impl Workspace {
             lost: None,
         };
         self.store(&rec, None)?;
+        self.record_change(crate::ceremony::step::Outcome::Imported {
+            keys: vec![rec.display()],
+        })?;
         Ok(rec)
     }
 

@@ -166,6 +166,9 @@ impl Workspace {
         rec.private = false;
         let text = serde_json::to_vec_pretty(&rec).map_err(|e| Error::input(e.to_string()))?;
         self.write_state(&format!("keys/{}.json", rec.id), &text)?;
+        self.record_change(crate::ceremony::step::Outcome::MarkedLost {
+            key: rec.id.clone(),
+        })?;
         Ok(rec)
     }
 

@@ -11,6 +11,7 @@
 //! DIR/staged/root.json       the next root while it collects signatures
 //! DIR/metadata/<role>.json   latest signed targets, snapshot, timestamp
 //! DIR/exported.json          what the last export carried (SHA-256 per file)
+//! DIR/transcript.jsonl       the hash-chained transcript (see [`transcript`])
 //! ```
 
 pub mod airgap;
@@ -26,6 +27,7 @@ pub mod root;
 pub mod run;
 pub mod shares;
 pub mod step;
+pub mod transcript;
 pub mod ui;
 
 use serde::{Deserialize, Serialize};
@@ -84,6 +86,8 @@ pub struct Workspace {
     dialect: Dialect,
     gun: Option<String>,
     rehearsal: bool,
+    /// Confirmations given, written to the transcript with what follows.
+    pending: transcript::Pending,
 }
 
 const SETTINGS: &str = "ceremony.json";
@@ -133,7 +137,12 @@ impl Workspace {
             std::fs::create_dir_all(&p).map_err(|e| Error::io(&p, e))?;
         }
         transfer::write_new(&dir.join(SETTINGS), &text)?;
-        Self::open(dir)
+        let ws = Self::open(dir)?;
+        ws.record(transcript::Record::Created {
+            dialect: dialect.name().into(),
+            gun: gun.map(str::to_string),
+        })?;
+        Ok(ws)
     }
 
     /// Opens an existing ceremony directory.
@@ -157,6 +166,7 @@ impl Workspace {
             dialect: Dialect::parse(&s.dialect)?,
             gun: s.gun,
             rehearsal: s.rehearsal,
+            pending: Default::default(),
         })
     }
 

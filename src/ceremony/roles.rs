@@ -280,6 +280,10 @@ impl Workspace {
         if role == "targets" && self.read_state(STAGED_TARGETS)?.is_some() {
             self.remove_state(STAGED_TARGETS)?;
         }
+        self.record_change(crate::ceremony::step::Outcome::RoleSigned {
+            role: role.into(),
+            version,
+        })?;
         Ok(RoleSigned {
             role: role.into(),
             version,

@@ -278,6 +278,7 @@ impl Workspace {
         self.check_expiry(expires, now, plan.allow_short_expiry)?;
         let env = self.stage_root(1, expires, keys, roles, now)?;
         self.write_state(STAGED, &env.to_bytes(self.dialect))?;
+        self.record_change(crate::ceremony::step::Outcome::RootStaged { version: 1 })?;
         Ok(env)
     }
 
@@ -394,6 +395,9 @@ impl Workspace {
             now,
         )?;
         self.write_state(STAGED, &env.to_bytes(self.dialect))?;
+        self.record_change(crate::ceremony::step::Outcome::RootStaged {
+            version: env.version().unwrap_or(0),
+        })?;
         Ok(env)
     }
 
@@ -405,6 +409,9 @@ impl Workspace {
         let name = format!("staged/discarded-{}.root.json", now.unix_timestamp());
         crate::transfer::write_new(&self.dir.join(&name), &bytes)?;
         self.remove_state(STAGED)?;
+        self.record(super::transcript::Record::RootDiscarded {
+            kept_as: name.clone(),
+        })?;
         Ok(name)
     }
 
@@ -627,7 +634,15 @@ impl Workspace {
             env.signatures.push(sig.clone());
             signed_by.push(self.label_of(&sig.keyid)?);
         }
-        self.record_root_signatures(env, &root, prev.as_ref(), signed_by, now)
+        let digest = crate::transfer::sha256_hex(&env.canonical_signed());
+        let o = self.record_root_signatures(env, &root, prev.as_ref(), signed_by, now)?;
+        self.record_change(crate::ceremony::step::Outcome::RootSigned {
+            version: o.tally.version,
+            signed_by: o.signed_by.clone(),
+            complete: o.completed,
+            digest,
+        })?;
+        Ok(o)
     }
 
     /// The state of the root: current version, and the staged one's changes

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use super::Workspace;
 use super::shares::{CustodianSpec, SplitRequest, readback};
 use super::step::{Answer, Ask, Outcome, RunUi, Step};
+use super::transcript::{Record, StepRef};
 use super::ui::{Event, Preview};
 use crate::error::{Error, Result};
 use crate::script::{Script, ScriptStep, substitute_step};
@@ -106,6 +107,8 @@ pub struct Runner<'s> {
     pub state: RunState,
     /// `--allow-network`.
     pub allow_network: bool,
+    /// The transcript has this run's start.
+    started: bool,
 }
 
 impl<'s> Runner<'s> {
@@ -143,6 +146,7 @@ impl<'s> Runner<'s> {
                     script,
                     state: st,
                     allow_network,
+                    started: false,
                 });
             }
             if !st.is_complete() {
@@ -207,6 +211,7 @@ impl<'s> Runner<'s> {
                 ..RunState::default()
             },
             allow_network,
+            started: false,
         };
         runner.save()?;
         Ok(runner)
@@ -243,7 +248,40 @@ impl<'s> Runner<'s> {
             .ok_or_else(|| Error::input("the ceremony is done"))?;
         let s: &ScriptStep = &self.script.steps[i];
         let step = substitute_step(&s.step, &self.state.inputs)?;
-        let outcome = self.execute(&step, ui)?;
+        let at = StepRef {
+            index: i,
+            title: s.title.clone(),
+            actor: s.actor.clone(),
+        };
+        if !self.started {
+            self.ws.record(Record::RunStarted {
+                script: self.script.name.clone(),
+                digest: self.script.digest.clone(),
+                rehearsal: self.ws.rehearsal(),
+                allow_network: self.allow_network,
+                next_step: i,
+            })?;
+            self.started = true;
+        }
+        let outcome = match self.execute(&step, ui) {
+            Ok(o) => o,
+            Err(e) => {
+                // The refusal is what the room must see; a transcript that
+                // cannot take this line shows its gap to verify.
+                let _ = self.ws.record(Record::StepFailed {
+                    step: at,
+                    reason: e.reason().to_string(),
+                });
+                return Err(e);
+            }
+        };
+        // A close records its own step, inside what it signs.
+        if outcome != Outcome::Closed {
+            self.ws.record(Record::StepDone {
+                step: at,
+                outcome: outcome.clone(),
+            })?;
+        }
         if let Outcome::Airgap { allowed_anyway, .. } = &outcome {
             self.state.network_allowed |= *allowed_anyway;
         }
@@ -284,6 +322,11 @@ impl<'s> Runner<'s> {
                 "read-back refused: {witness:?} typed {:?}, which are not the words shown",
                 words
             )));
+            self.ws.record(Record::ReadBackRefused {
+                what: title.to_string(),
+                witness,
+                typed: words,
+            })?;
             refused = Some("those are not the words on the screen: read them again".into());
         }
         Err(Error::verification(format!(
@@ -421,10 +464,13 @@ impl<'s> Runner<'s> {
             }
             Step::MarkLost { key, reason } => {
                 let (rec, reason) = ws.plan_mark_lost(key, reason.as_deref())?;
-                let c = ui.confirm(Preview::MarkLost {
-                    key: &rec,
-                    reason: reason.as_deref(),
-                })?;
+                let c = ws.confirm(
+                    ui,
+                    Preview::MarkLost {
+                        key: &rec,
+                        reason: reason.as_deref(),
+                    },
+                )?;
                 let rec = ws.mark_lost(&rec.id, reason.as_deref(), &c.describe(), Self::now())?;
                 Ok(Outcome::MarkedLost { key: rec.id })
             }
@@ -478,7 +524,23 @@ impl<'s> Runner<'s> {
                 })
             }
             Step::VerifyExport { path } => self.verify_export(path),
-            Step::Close => Ok(Outcome::Closed),
+            Step::Close => {
+                let i = self.state.done.len();
+                let step = self.script.steps.get(i).map(|s| StepRef {
+                    index: i,
+                    title: s.title.clone(),
+                    actor: s.actor.clone(),
+                });
+                let c = ws.close_transcript(ui, step, Self::now())?;
+                ui.event(Event::Note(format!(
+                    "transcript signed up to entry {} with root version {} by {}; its words: {}",
+                    c.seq.saturating_sub(1),
+                    c.root_version,
+                    c.signed_by.join(", "),
+                    c.words
+                )));
+                Ok(Outcome::Closed)
+            }
         }
     }
 
@@ -573,7 +635,7 @@ impl<'s> Runner<'s> {
         }
         let rec = self.ws.find_key(key)?;
         if only_shares {
-            ui.confirm(Preview::DestroyKeyFile { key: &rec })?;
+            self.ws.confirm(ui, Preview::DestroyKeyFile { key: &rec })?;
         }
         let (replaces, recovered) = match reissue {
             Some((set, k)) => (Some(set), Some(k)),
@@ -664,6 +726,10 @@ impl<'s> Runner<'s> {
                     taken = true;
                     break;
                 }
+                self.ws.record(Record::HandOutRefused {
+                    custodian: c.name.clone(),
+                    set_id: m.set_id.clone(),
+                })?;
                 refused = Some("those are not the check words on the sheet".into());
             }
             if !taken {
@@ -688,7 +754,7 @@ impl<'s> Runner<'s> {
             recovered.push(self.recover_from_custodians(key, ui)?);
         }
         let plan = self.ws.plan_root_sign(keys, &recovered, Self::now())?;
-        ui.confirm(Preview::RootSign(&plan))?;
+        self.ws.confirm(ui, Preview::RootSign(&plan))?;
         let o = self
             .ws
             .commit_root_sign(&plan, &recovered, ui, Self::now())?;

@@ -351,6 +351,13 @@ impl Workspace {
         if only_shares && rec.private {
             self.destroy_private(&rec)?;
         }
+        self.record_change(crate::ceremony::step::Outcome::Split {
+            set_id: manifest.set_id.clone(),
+            threshold: manifest.threshold,
+            custodians: manifest.custodians.iter().map(|c| c.name.clone()).collect(),
+            only_shares,
+            replaces: req.replaces.clone(),
+        })?;
         Ok(SplitOutcome {
             manifest,
             folder,

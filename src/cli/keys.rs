@@ -2,7 +2,7 @@
 
 use super::{Cli, hint, now};
 use crate::ceremony::Workspace;
-use crate::ceremony::ui::{Preview, Ui};
+use crate::ceremony::ui::Preview;
 use crate::error::Result;
 
 /// `key list`: one line per key with its roles in the current root and
@@ -49,10 +49,13 @@ pub(super) fn list(ws: &Workspace, json: bool) -> Result<()> {
 /// `key mark-lost`: shows the key and what marking means, asks, records.
 pub(super) fn mark_lost(cli: &Cli, ws: &Workspace, id: &str, reason: Option<&str>) -> Result<()> {
     let (rec, reason) = ws.plan_mark_lost(id, reason)?;
-    let c = cli.ui().confirm(Preview::MarkLost {
-        key: &rec,
-        reason: reason.as_deref(),
-    })?;
+    let c = ws.confirm(
+        &mut cli.ui(),
+        Preview::MarkLost {
+            key: &rec,
+            reason: reason.as_deref(),
+        },
+    )?;
     let rec = ws.mark_lost(&rec.id, reason.as_deref(), &c.describe(), now())?;
     crate::errln!(
         "key {} is {}",

@@ -12,6 +12,7 @@ pub mod prompt;
 mod request;
 mod run;
 mod shares;
+mod transcript;
 mod verify;
 
 use clap::{Args, Parser, Subcommand};
@@ -107,6 +108,9 @@ enum Command {
     /// Check that this machine is air-gapped (exit 0 yes, 1 no, 2 cannot tell).
     #[command(long_about = airgap::LONG_ABOUT)]
     Airgap(airgap::AirgapArgs),
+    /// Show, verify or close the ceremony's signed, hash-chained transcript.
+    #[command(subcommand)]
+    Transcript(transcript::TranscriptCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -405,6 +409,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Delegation(c) => delegation::run(&cli, c),
         Command::Airgap(a) => airgap::run(a, cli.json),
         Command::Run(a) => run::run(&cli, a),
+        Command::Transcript(c) => transcript::run(&cli, c),
     }
 }
 
@@ -631,11 +636,11 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
             from_shares,
             access,
         } => {
-            use crate::ceremony::ui::{Preview, Ui};
+            use crate::ceremony::ui::Preview;
             let recovered = shares::recover(cli, from_shares, access)?;
             let plan = ws.plan_root_sign(keys, &recovered, now())?;
             let mut ui = cli.ui();
-            ui.confirm(Preview::RootSign(&plan))?;
+            ws.confirm(&mut ui, Preview::RootSign(&plan))?;
             let o = ws.commit_root_sign(&plan, &recovered, &mut ui, now())?;
             crate::errln!("signed by {}", o.signed_by.join(", "));
             for n in &o.not_signed {

@@ -118,9 +118,9 @@ fn custodians(specs: &[String]) -> Result<Vec<CustodianSpec>> {
 }
 
 fn confirm_destroy(cli: &Cli, ws: &crate::ceremony::Workspace, key: &str) -> Result<()> {
-    use crate::ceremony::ui::{Preview, Ui};
+    use crate::ceremony::ui::Preview;
     let rec = ws.find_key(key)?;
-    cli.ui().confirm(Preview::DestroyKeyFile { key: &rec })?;
+    ws.confirm(&mut cli.ui(), Preview::DestroyKeyFile { key: &rec })?;
     Ok(())
 }
 

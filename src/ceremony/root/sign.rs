@@ -221,6 +221,12 @@ impl Workspace {
                 reason: e.reason().to_string(),
             })
             .collect();
+        self.record_change(crate::ceremony::step::Outcome::RootSigned {
+            version: plan.version,
+            signed_by: outcome.signed_by.clone(),
+            complete: outcome.completed,
+            digest: plan.digest.clone(),
+        })?;
         Ok(outcome)
     }
 
