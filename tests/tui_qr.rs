@@ -1,8 +1,13 @@
 //! The terminal UI's QR carousel read back off the screen: every frame,
 //! drawn into ratatui's TestBackend at 80×24 and at 120×40, is turned from
 //! its half-block cells back into a bitmap, decoded with rqrr, and the
-//! frames reassemble to the payload byte for byte.
+//! frames reassemble to the payload byte for byte. And `ceremony export
+//! --qr terminal` in a real 80×24 pseudo-terminal draws frames that fit it
+//! and read back to the exported files.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::*;
 
 use ceremony::transfer::frames::{self, Frame};
 use ceremony::tui::qr::{CODE_STYLE, QrCarousel};
@@ -155,4 +160,114 @@ fn a_resize_cuts_frames_for_the_new_size_and_a_small_window_is_told() {
     // frames stay.
     assert!(carousel.resize((20, 8)).is_err());
     assert!(!carousel.frames().is_empty());
+}
+
+/// Half-block text (dark on light, as `qr::text` draws it) to a bitmap.
+fn text_bitmap(lines: &[&str]) -> image::GrayImage {
+    let w = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
+    let h = lines.len() as u32 * 2;
+    let margin = 4 * PX;
+    let mut img =
+        image::GrayImage::from_pixel(w * PX + 2 * margin, h * PX + 2 * margin, image::Luma([255]));
+    for (y, line) in lines.iter().enumerate() {
+        for (x, c) in line.chars().enumerate() {
+            let (top, bottom) = match c {
+                '█' => (true, true),
+                '▀' => (true, false),
+                '▄' => (false, true),
+                _ => (false, false),
+            };
+            for (half, dark) in [(0u32, top), (1, bottom)] {
+                if dark {
+                    for dy in 0..PX {
+                        for dx in 0..PX {
+                            img.put_pixel(
+                                margin + x as u32 * PX + dx,
+                                margin + (y as u32 * 2 + half) * PX + dy,
+                                image::Luma([0]),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    img
+}
+
+#[test]
+fn export_qr_terminal_fits_an_80x24_terminal_and_reads_back() {
+    if !need_peer("script", "Debian package util-linux (script)") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    let d = s(&dir);
+    ok(&["init", d, "--dialect", "tuf"]);
+    for role in ["root", "targets", "snapshot", "timestamp"] {
+        ok(&["-C", d, "key", "generate", "--role", role, "--label", role]);
+    }
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "init",
+        "--root-key",
+        "root",
+        "--targets-key",
+        "targets",
+        "--snapshot-key",
+        "snapshot",
+        "--timestamp-key",
+        "timestamp",
+    ]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
+    for role in ["targets", "snapshot", "timestamp"] {
+        ok(&["-C", d, role, "sign"]);
+    }
+    let out = tmp.path().join("out");
+    let cmd = format!(
+        "stty cols 80 rows 24; exec '{}' -C '{d}' export '{}' --qr terminal --yes",
+        env!("CARGO_BIN_EXE_ceremony"),
+        s(&out)
+    );
+    let r = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+        .env("CEREMONY_PASSPHRASE", PASS)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&r.stdout).replace('\r', "");
+    assert!(r.status.success(), "{screen}");
+    let lines: Vec<&str> = screen.lines().collect();
+    let starts: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with("frame "))
+        .collect();
+    assert!(starts.len() > 2, "{screen}");
+    let mut read = Vec::new();
+    for (k, &at) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).copied().unwrap_or(lines.len());
+        let code: Vec<&str> = lines[at + 1..end]
+            .iter()
+            .copied()
+            .take_while(|l| l.chars().all(|c| " █▀▄".contains(c)))
+            .collect();
+        // Counter and code fit the screen, with a row for the prompt.
+        assert!(code.len() + 2 <= 24, "frame {}: {} rows", k + 1, code.len());
+        assert!(
+            code.iter().all(|l| l.chars().count() <= 80),
+            "frame {}",
+            k + 1
+        );
+        read.push(Frame {
+            source: format!("frame {}", k + 1),
+            text: Ok(decode(text_bitmap(&code))),
+        });
+    }
+    read.remove(1);
+    let files = frames::unpack(&frames::reassemble(&read).unwrap()).unwrap();
+    for (name, bytes) in &files {
+        assert_eq!(&std::fs::read(out.join(name)).unwrap(), bytes, "{name}");
+    }
+    assert!(files.iter().any(|(n, _)| n == "root.json"));
 }

@@ -75,6 +75,10 @@ pub struct ExportOutcome {
     pub report: Report,
     /// The QR frames' texts, when QR was asked for.
     pub frames: Vec<String>,
+    /// The packed bundle the frames carry ([`transfer::frames::pack`]),
+    /// when QR was asked for: a screen cuts its own frames from it
+    /// ([`crate::tui::qr::QrCarousel`]).
+    pub payload: Vec<u8>,
 }
 
 /// How QR frames are written.
@@ -186,8 +190,9 @@ impl Workspace {
         chosen.push(("SHA256SUMS".into(), manifest.into_bytes()));
         let mut images: Vec<(String, Vec<u8>)> = Vec::new();
         let mut frame_texts = Vec::new();
+        let mut payload = Vec::new();
         if let Some(kind) = qr {
-            let payload = transfer::frames::pack(&chosen)?;
+            payload = transfer::frames::pack(&chosen)?;
             frame_texts = transfer::frames::frames(&payload)?;
             for (i, f) in frame_texts.iter().enumerate() {
                 let v = transfer::qr::version(f.as_bytes())?;
@@ -235,6 +240,7 @@ impl Workspace {
             upload,
             report,
             frames: frame_texts,
+            payload,
         })
     }
 }

@@ -45,6 +45,19 @@ pub fn modules_for(area: (u16, u16)) -> usize {
     cols.min(2 * rows).saturating_sub(2 * QUIET)
 }
 
+/// Frames of `payload` cut to fit the terminal standard output is, with
+/// `reserved` rows kept for text around each code; `None` when standard
+/// output is not a terminal (the caller keeps its full-size frames).
+pub fn terminal_frames(payload: &[u8], reserved: u16) -> Option<Result<Vec<String>>> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let (cols, rows) = crossterm::terminal::size().ok()?;
+    let rows = rows.saturating_sub(reserved.saturating_sub(HEADER_ROWS));
+    Some(frames::frames_fitting(payload, modules_for((cols, rows))))
+}
+
 impl QrCarousel {
     /// Cuts `payload` (a packed bundle, [`frames::pack`]) into frames whose
     /// codes fit `area` (columns, rows). Refused when the area is too

@@ -154,8 +154,14 @@ fn fetch_keys(srv: &Server, gun: &str, out: &Path, qr: Option<&str>) -> Result<(
     // The frames carry the same files, SHA256SUMS included, so the offline
     // `ceremony import` checks them as it checks a folder; all are made
     // before anything is written.
+    let payload = transfer::frames::pack(&files)?;
     let frame_texts = match qr {
-        Some(_) => transfer::frames::frames(&transfer::frames::pack(&files)?)?,
+        // At a terminal, frames cut to fit it; else full-size ones.
+        Some(QrOut::Terminal) => match ceremony::tui::qr::terminal_frames(&payload, 1) {
+            Some(f) => f?,
+            None => transfer::frames::frames(&payload)?,
+        },
+        Some(QrOut::Png) => transfer::frames::frames(&payload)?,
         None => Vec::new(),
     };
     let mut images = Vec::new();
