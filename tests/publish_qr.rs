@@ -277,6 +277,40 @@ fn a_bundle_pushed_from_png_frames_is_accepted_by_the_notary_client() {
     assert_ne!(r.code, 0, "{}", r.stderr);
     assert_eq!(server_root(&srv), 404);
 
+    // Frames made again by someone else from a changed file: the payload's
+    // own digest is new and right, but SHA256SUMS still catches it.
+    let forged = t.join("forged");
+    std::fs::create_dir(&forged).unwrap();
+    let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
+    let files: Vec<(String, Vec<u8>)> = sums
+        .lines()
+        .map(|l| l.split_once("  ").unwrap().1.to_string())
+        .chain(["SHA256SUMS".to_string()])
+        .map(|n| {
+            let mut b = std::fs::read(out.join(&n)).unwrap();
+            if n == "targets.json" {
+                b[20] ^= 1;
+            }
+            (n, b)
+        })
+        .collect();
+    let payload = ceremony::transfer::frames::pack(&files).unwrap();
+    for (i, f) in ceremony::transfer::frames::frames(&payload)
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        let png = ceremony::transfer::qr::png(f.as_bytes()).unwrap();
+        std::fs::write(forged.join(format!("f{i}.png")), png).unwrap();
+    }
+    let r = publish_to("http://127.0.0.1:9", &["push", s(&forged)]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("targets.json: does not match SHA256SUMS"),
+        "{}",
+        r.stderr
+    );
+
     let r = publish_to(&srv.url(), &["push", s(&frames)]);
     assert_eq!(r.code, 0, "push from frames: {}", r.stderr);
     assert!(r.stdout.contains("published root.json"), "{}", r.stdout);
