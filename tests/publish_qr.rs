@@ -231,6 +231,17 @@ fn a_rehearsals_bundle_is_refused_however_its_mark_is_hidden() {
     }
     assert_eq!(server_root(&srv), 404, "a rehearsal reached the server");
 
+    // Stripped from every file, but the export's qr/ frames still carry it.
+    let files_stripped = edited(&out, &t.join("files-stripped"), |d| {
+        std::fs::remove_file(d.join("REHEARSAL")).unwrap();
+        remove_line(d, "SHA256SUMS", "REHEARSAL");
+        remove_line(d, "READBACK.txt", "REHEARSAL");
+        resum(d, "READBACK.txt");
+    });
+    let r = publish_to("http://127.0.0.1:9", &["push", s(&files_stripped)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("its QR frames say so"), "{}", r.stderr);
+
     // What the mark does not stop: someone removing it on purpose from
     // every place, SHA256SUMS rewritten to match. The bundle then verifies
     // and is published: the mark guards against mistakes, not intent.

@@ -119,6 +119,20 @@ pub fn read_bundle(dir: &Path) -> Result<Bundle> {
     // The same reading as `ceremony import`: SHA256SUMS checked, or the
     // frames decoded, reassembled and then checked against it.
     let read = import::read_bundle(dir)?;
+    // Files beside a `qr/` of the same export: the mark stripped from the
+    // files may still be in the frames. Frames that do not read are not
+    // what is pushed, so only a mark found in them counts.
+    let qr = dir.join("qr");
+    if read.iter().any(|(n, _)| n == "SHA256SUMS")
+        && std::fs::symlink_metadata(&qr).is_ok_and(|m| m.is_dir())
+    {
+        if let Some(why) = import::read_frames(&qr)
+            .ok()
+            .and_then(|f| rehearsal_evidence(&f))
+        {
+            return Err(rehearsal(&format!("its QR frames say so: {why}")));
+        }
+    }
     if let Some(why) = rehearsal_evidence(&read) {
         return Err(rehearsal(&why));
     }
