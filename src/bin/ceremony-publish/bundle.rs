@@ -125,16 +125,11 @@ pub fn read_bundle(dir: &Path) -> Result<Bundle> {
     let qr = dir.join("qr");
     if read.iter().any(|(n, _)| n == "SHA256SUMS")
         && std::fs::symlink_metadata(&qr).is_ok_and(|m| m.is_dir())
-    {
-        if let Some(why) = import::read_frames(&qr)
+        && let Some(why) = import::read_frames(&qr)
             .ok()
             .and_then(|f| rehearsal_evidence(&f))
-        {
-            return Err(rehearsal(&format!("its QR frames say so: {why}")));
-        }
-    }
-    if let Some(why) = rehearsal_evidence(&read) {
-        return Err(rehearsal(&why));
+    {
+        return Err(rehearsal(&format!("its QR frames say so: {why}")));
     }
     let mut files = BTreeMap::new();
     for (name, bytes) in read {
