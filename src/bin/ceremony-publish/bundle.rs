@@ -119,6 +119,9 @@ pub fn read_bundle(dir: &Path) -> Result<Bundle> {
     // The same reading as `ceremony import`: SHA256SUMS checked, or the
     // frames decoded, reassembled and then checked against it.
     let read = import::read_bundle(dir)?;
+    if let Some(why) = rehearsal_evidence(&read) {
+        return Err(rehearsal(&why));
+    }
     // Files beside a `qr/` of the same export: the mark stripped from the
     // files may still be in the frames. Frames that do not read are not
     // what is pushed, so only a mark found in them counts.
