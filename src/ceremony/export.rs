@@ -24,6 +24,46 @@ struct Exported {
 /// a bundle that holds it.
 pub const REHEARSAL_MARK: &str = "REHEARSAL";
 
+/// What the mark file says: its first word is the mark, so a renamed mark
+/// still gives the bundle away.
+pub const REHEARSAL_TEXT: &[u8] =
+    b"REHEARSAL: made with throwaway keys in a rehearsal; never publish it.\n";
+
+/// Whether `name` (a bundle file's name or a folder entry, at any depth)
+/// is the rehearsal mark: `REHEARSAL` in any case, with or without an
+/// extension (`rehearsal`, `Rehearsal.txt`).
+pub fn is_rehearsal_mark(name: &str) -> bool {
+    let last = name.rsplit('/').next().unwrap_or(name);
+    let stem = last.split('.').next().unwrap_or(last);
+    stem.eq_ignore_ascii_case(REHEARSAL_MARK)
+}
+
+/// Why `files` (a bundle as read) are a rehearsal's, if they are: a file
+/// named as the mark, a file that starts with the mark's text (the mark
+/// renamed), or a `READBACK.txt` line for the mark (the mark deleted and
+/// `SHA256SUMS` rewritten, the read-back left). Someone who also rewrites
+/// `READBACK.txt` gets past this: the mark stops mistakes, not intent.
+pub fn rehearsal_evidence(files: &[(String, Vec<u8>)]) -> Option<String> {
+    let word = REHEARSAL_MARK.as_bytes();
+    for (name, bytes) in files {
+        if is_rehearsal_mark(name) {
+            return Some(format!("it holds the rehearsal mark {name:?}"));
+        }
+        if bytes.len() > word.len()
+            && bytes[..word.len()].eq_ignore_ascii_case(word)
+            && bytes[word.len()] == b':'
+        {
+            return Some(format!("{name:?} is the rehearsal mark, renamed"));
+        }
+    }
+    let readback = files.iter().find(|(n, _)| n == "READBACK.txt")?;
+    String::from_utf8_lossy(&readback.1)
+        .lines()
+        .filter_map(|l| l.split_once(": ").map(|(n, _)| n))
+        .find(|n| is_rehearsal_mark(n))
+        .map(|_| "READBACK.txt lists the rehearsal mark".to_string())
+}
+
 /// What an export wrote.
 #[derive(Debug, Clone)]
 pub struct ExportOutcome {
@@ -35,6 +75,10 @@ pub struct ExportOutcome {
     pub report: Report,
     /// The QR frames' texts, when QR was asked for.
     pub frames: Vec<String>,
+    /// The packed bundle the frames carry ([`transfer::frames::pack`]),
+    /// when QR was asked for: a screen cuts its own frames from it
+    /// ([`crate::tui::qr::QrCarousel`]).
+    pub payload: Vec<u8>,
 }
 
 /// How QR frames are written.
@@ -135,10 +179,7 @@ impl Workspace {
         }
         if self.rehearsal() {
             // Covered by SHA256SUMS: removing it breaks the bundle.
-            chosen.push((
-                REHEARSAL_MARK.into(),
-                b"REHEARSAL: made with throwaway keys in a rehearsal; never publish it.\n".to_vec(),
-            ));
+            chosen.push((REHEARSAL_MARK.into(), REHEARSAL_TEXT.to_vec()));
         }
         let readback: String = chosen
             .iter()
@@ -149,8 +190,9 @@ impl Workspace {
         chosen.push(("SHA256SUMS".into(), manifest.into_bytes()));
         let mut images: Vec<(String, Vec<u8>)> = Vec::new();
         let mut frame_texts = Vec::new();
+        let mut payload = Vec::new();
         if let Some(kind) = qr {
-            let payload = transfer::frames::pack(&chosen)?;
+            payload = transfer::frames::pack(&chosen)?;
             frame_texts = transfer::frames::frames(&payload)?;
             for (i, f) in frame_texts.iter().enumerate() {
                 let v = transfer::qr::version(f.as_bytes())?;
@@ -205,6 +247,7 @@ impl Workspace {
             upload,
             report,
             frames: frame_texts,
+            payload,
         })
     }
 }
@@ -223,4 +266,35 @@ fn prepare_out(out: &Path) -> Result<()> {
         std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+        (name.to_string(), bytes.to_vec())
+    }
+
+    #[test]
+    fn the_mark_is_found_however_it_is_spelled_or_hidden() {
+        for name in ["REHEARSAL", "rehearsal", "Rehearsal.txt", "x/REHEARSAL.md"] {
+            assert!(is_rehearsal_mark(name), "{name}");
+        }
+        for name in ["root.json", "REHEARSALS", "not-rehearsal", "READBACK.txt"] {
+            assert!(!is_rehearsal_mark(name), "{name}");
+        }
+        let plain = vec![
+            file("root.json", b"{}"),
+            file("READBACK.txt", b"root.json: a b\n"),
+        ];
+        assert_eq!(rehearsal_evidence(&plain), None);
+        let mut renamed = plain.clone();
+        renamed.push(file("notes", REHEARSAL_TEXT));
+        assert!(rehearsal_evidence(&renamed).is_some());
+        let readback = vec![file("READBACK.txt", b"root.json: a b\nREHEARSAL: c d\n")];
+        assert!(rehearsal_evidence(&readback).is_some());
+        let lower = vec![file("rehearsal", b"anything")];
+        assert!(rehearsal_evidence(&lower).is_some());
+    }
 }

@@ -159,7 +159,7 @@ fn too_much(dir: &Path) -> Error {
 /// Reads a folder of QR frame images: at most [`frames::MAX_FRAMES`]
 /// regular files, each checked for size before it is decoded, all read
 /// within [`qr::images_deadline`].
-fn read_frames(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+pub fn read_frames(dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
     let mut names = Vec::new();
     for (seen, entry) in std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?

@@ -342,7 +342,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 json::export(out, &o)?;
             }
             if kind == Some(QrKind::Terminal) {
-                show_frames(cli.yes, &o.frames)?;
+                show_frames(cli.yes, &o.frames, &o.payload)?;
             } else if !o.frames.is_empty() {
                 crate::errln!(
                     "{} QR frames under {}/qr/ (any order; one may be lost)",
@@ -513,10 +513,21 @@ fn run_key(cli: &Cli, k: &KeyCmd) -> Result<()> {
 }
 
 /// Shows QR frames one after another in the terminal; at a terminal each
-/// waits for Enter (unless --yes), else they follow each other.
-fn show_frames(yes: bool, frames: &[String]) -> Result<()> {
+/// waits for Enter (unless --yes), else they follow each other. At a
+/// terminal the frames are cut from `payload` to fit it (a counter row
+/// and a prompt row kept), not the export's full-size ones.
+fn show_frames(yes: bool, frames: &[String], payload: &[u8]) -> Result<()> {
     use std::io::{BufRead, IsTerminal};
     let interactive = !yes && std::io::stdin().is_terminal();
+    let fitted = match crate::tui::qr::terminal_frames(payload, 2) {
+        Some(Ok(f)) => Some(f),
+        Some(Err(e)) => {
+            crate::errln!("warning: {}; showing full-size frames", e.reason());
+            None
+        }
+        None => None,
+    };
+    let frames = fitted.as_deref().unwrap_or(frames);
     for (i, f) in frames.iter().enumerate() {
         crate::outln!("frame {} of {}", i + 1, frames.len());
         crate::out!("{}", crate::transfer::qr::text(f.as_bytes())?);

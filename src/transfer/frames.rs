@@ -11,7 +11,9 @@
 //! Frames come from the online side and are hostile until checked: every
 //! number a frame claims (its sequence number and count, the length of the
 //! message, the fragment size) is read here and held to what this tool's
-//! own export makes before the `ur` decoder sees the frame, because that
+//! own export makes (fragments of at most [`FRAGMENT`] bytes, smaller ones
+//! for QR codes sized to a terminal, never more than [`MAX_FRAGMENTS`])
+//! before the `ur` decoder sees the frame, because that
 //! decoder allocates by those numbers (a frame claiming 4,294,967,294
 //! fragments made it ask for 34 GB).
 
@@ -26,6 +28,9 @@ pub const UR_TYPE: &str = "ceremony-bundle";
 /// Bytes of payload per fragment: keeps every frame within QR version 25 at
 /// error correction M.
 pub const FRAGMENT: usize = 400;
+/// The smallest fragment [`frames_of`] cuts: below it the header outweighs
+/// the data.
+pub const MIN_FRAGMENT: usize = 10;
 /// The largest QR version a frame may use.
 pub const MAX_VERSION: i16 = 25;
 /// The largest payload carried in frames (256 KiB, 656 fragments): roots,
@@ -120,6 +125,13 @@ pub fn unpack(payload: &[u8]) -> Result<Vec<(String, Vec<u8>)>> {
 /// mode), adding fountain parts until losing any one frame still leaves
 /// enough to decode.
 pub fn frames(payload: &[u8]) -> Result<Vec<String>> {
+    frames_of(payload, FRAGMENT)
+}
+
+/// [`frames`] with fragments of at most `fragment` bytes
+/// ([`MIN_FRAGMENT`]..=[`FRAGMENT`]), for smaller QR codes (a terminal);
+/// never more than [`MAX_FRAGMENTS`] fragments.
+pub fn frames_of(payload: &[u8], fragment: usize) -> Result<Vec<String>> {
     if payload.len() > MAX_PAYLOAD {
         return Err(Error::input(format!(
             "the bundle is {} bytes, more than the {MAX_PAYLOAD} QR frames carry",
@@ -127,7 +139,19 @@ pub fn frames(payload: &[u8]) -> Result<Vec<String>> {
         ))
         .hint("carry this bundle as files (export without --qr)"));
     }
-    let mut enc = ur::Encoder::new(payload, FRAGMENT, UR_TYPE)
+    if !(MIN_FRAGMENT..=FRAGMENT).contains(&fragment) {
+        return Err(Error::input(format!(
+            "fragments of {fragment} bytes: frames carry {MIN_FRAGMENT} to {FRAGMENT}"
+        )));
+    }
+    if payload.len().div_ceil(fragment) > MAX_FRAGMENTS {
+        return Err(Error::input(format!(
+            "the bundle is {} bytes: in QR codes this small it needs more than {MAX_FRAGMENTS} fragments",
+            payload.len()
+        ))
+        .hint("make the window larger, or use PNG frames (--qr png)"));
+    }
+    let mut enc = ur::Encoder::new(payload, fragment, UR_TYPE)
         .map_err(|e| Error::input(format!("cannot encode frames: {e}")))?;
     let n = enc.fragment_count();
     let mut parts = Vec::new();
@@ -274,16 +298,79 @@ fn part_content(text: &str, cbor: &[u8]) -> std::result::Result<PartHeader, Stri
             "claims a message of {m} bytes; frames carry 1 to {MAX_PAYLOAD}"
         ));
     }
-    // What ur's encoder chooses for a message of m bytes.
-    let want_n = m.div_ceil(FRAGMENT);
-    let want_len = m.div_ceil(want_n);
-    if nu != want_n || h.data_len != want_len {
+    // What ur's encoder makes for some largest fragment of at most
+    // FRAGMENT bytes: n fragments of ceil(m / n) bytes, and no fewer
+    // would do at that size.
+    let len = h.data_len;
+    if len > FRAGMENT || m.div_ceil(nu) != len || m.div_ceil(len) != nu {
         return Err(format!(
-            "cuts a message of {m} bytes into {n} fragments of {} bytes; the export makes {want_n} of {want_len}",
-            h.data_len
+            "cuts a message of {m} bytes into {n} fragments of {len} bytes, which the export never does"
         ));
     }
     Ok(h)
+}
+
+/// The longest frame text [`frames_of`] can make for a message of
+/// `message_len` bytes in fragments of at most `fragment` bytes: the header
+/// with the highest frame number, and the CBOR part with every number at
+/// its widest (the CRC-32 in five bytes).
+pub fn longest_frame_text(message_len: usize, fragment: usize) -> usize {
+    let int_len = |v: usize| match v {
+        0..=23 => 1,
+        24..=255 => 2,
+        256..=65535 => 3,
+        _ => 5,
+    };
+    let digits = |v: usize| v.to_string().len();
+    let n = message_len.div_ceil(fragment.max(1)).max(1);
+    let len = message_len.div_ceil(n);
+    let k = max_frames(n);
+    let header = format!("ur:{UR_TYPE}/").len() + digits(k) + 1 + digits(n) + 1;
+    let cbor = 1 + int_len(k) + int_len(n) + int_len(message_len) + 5 + int_len(len) + len;
+    // Bytewords minimal: two letters a byte, and a CRC-32 of its own.
+    header + 2 * (cbor + 4)
+}
+
+/// The largest fragment whose every frame, for a message of `message_len`
+/// bytes, is a QR code at most `modules` wide (quiet zone not counted), or
+/// `None` when even [`MIN_FRAGMENT`] is too large.
+pub fn fragment_fitting(message_len: usize, modules: usize) -> Option<usize> {
+    let fits = |fragment: usize| {
+        let text = "A".repeat(longest_frame_text(message_len, fragment));
+        crate::transfer::qr::width(text.as_bytes()).is_ok_and(|w| w <= modules)
+    };
+    if !fits(MIN_FRAGMENT) {
+        return None;
+    }
+    // Binary search keeping `lo` a size that fits.
+    let (mut lo, mut hi) = (MIN_FRAGMENT, FRAGMENT + 1);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if fits(mid) { lo = mid } else { hi = mid }
+    }
+    Some(lo)
+}
+
+/// Frames of `payload` whose QR codes are at most `modules` wide: the
+/// largest fragments that fit, every frame checked.
+pub fn frames_fitting(payload: &[u8], modules: usize) -> Result<Vec<String>> {
+    let fragment = fragment_fitting(payload.len(), modules).ok_or_else(|| {
+        Error::input(format!(
+            "a QR code {modules} modules wide is too small for a frame"
+        ))
+        .hint("make the window larger, or use PNG frames (--qr png)")
+    })?;
+    let out = frames_of(payload, fragment)?;
+    for (i, f) in out.iter().enumerate() {
+        let w = crate::transfer::qr::width(f.as_bytes())?;
+        if w > modules {
+            return Err(Error::input(format!(
+                "frame {} is {w} modules wide, more than the {modules} that fit",
+                i + 1
+            )));
+        }
+    }
+    Ok(out)
 }
 
 /// Decodes the CBOR of one fountain part: an array of five, four unsigned
@@ -440,12 +527,59 @@ mod tests {
             let extra = enc.next_part().map_err(|e| Error::input(e.to_string()))?;
             assert!(matches!(part_header(&extra), Err(FrameProblem::Refused(_))));
         }
+        // Smaller fragments, as for a terminal: every part passes, one
+        // more than an export makes does not, and a fragment larger than
+        // FRAGMENT is refused.
+        for fragment in [MIN_FRAGMENT, 23, 57] {
+            let payload: Vec<u8> = (0..3000).map(|i| (i % 251) as u8).collect();
+            let mut enc = ur::Encoder::new(&payload, fragment, UR_TYPE)
+                .map_err(|e| Error::input(e.to_string()))?;
+            let n = enc.fragment_count();
+            for k in 1..=max_frames(n) {
+                let part = enc.next_part().map_err(|e| Error::input(e.to_string()))?;
+                assert!(part_header(&part).is_ok(), "{fragment}, part {k}");
+            }
+            let extra = enc.next_part().map_err(|e| Error::input(e.to_string()))?;
+            assert!(matches!(part_header(&extra), Err(FrameProblem::Refused(_))));
+        }
+        let mut enc = ur::Encoder::new(&[1u8; 1000], FRAGMENT + 100, UR_TYPE)
+            .map_err(|e| Error::input(e.to_string()))?;
+        let wide = enc.next_part().map_err(|e| Error::input(e.to_string()))?;
+        assert!(matches!(part_header(&wide), Err(FrameProblem::Refused(_))));
         let big = vec![0u8; MAX_PAYLOAD + 1];
         assert!(frames(&big).is_err());
         let mut enc =
             ur::Encoder::new(&big, FRAGMENT, UR_TYPE).map_err(|e| Error::input(e.to_string()))?;
         let first = enc.next_part().map_err(|e| Error::input(e.to_string()))?;
         assert!(matches!(part_header(&first), Err(FrameProblem::Refused(_))));
+        Ok(())
+    }
+
+    #[test]
+    fn frames_fitting_a_size_fit_it_and_reassemble() -> Result<()> {
+        let payload: Vec<u8> = (0..3000u32).map(|i| (i * 13 % 251) as u8).collect();
+        for modules in [33, 41, 57, 77, 117] {
+            let f = frames_fitting(&payload, modules)?;
+            for t in &f {
+                assert!(crate::transfer::qr::width(t.as_bytes())? <= modules);
+                assert!(part_header(t).is_ok(), "{modules}: {t}");
+            }
+            let input: Vec<Frame> = f
+                .iter()
+                .rev()
+                .skip(1)
+                .map(|t| Frame {
+                    source: "x".into(),
+                    text: Ok(t.clone()),
+                })
+                .collect();
+            assert_eq!(reassemble(&input)?, payload, "{modules}");
+        }
+        // Larger codes carry more a frame.
+        assert!(fragment_fitting(3000, 41) < fragment_fitting(3000, 77));
+        assert_eq!(fragment_fitting(3000, 17), None);
+        // Too small a code for a large payload is refused, not made.
+        assert!(frames_fitting(&vec![0u8; MAX_PAYLOAD], 41).is_err());
         Ok(())
     }
 

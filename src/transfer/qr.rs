@@ -73,6 +73,23 @@ pub fn text(data: &[u8]) -> Result<String> {
     Ok(out)
 }
 
+/// The width in modules (without quiet zone) of the QR code of `data`.
+pub fn width(data: &[u8]) -> Result<usize> {
+    Ok(code(data)?.width())
+}
+
+/// The QR code of `data` as rows of modules, `true` for dark, without
+/// quiet zone: for a caller that draws it itself (the terminal UI).
+pub fn modules(data: &[u8]) -> Result<Vec<Vec<bool>>> {
+    let c = code(data)?;
+    let w = c.width();
+    let colors = c.to_colors();
+    Ok(colors
+        .chunks(w)
+        .map(|row| row.iter().map(|m| *m == qrcode::Color::Dark).collect())
+        .collect())
+}
+
 /// The QR version (size class, 1..=40) `data` needs at level M.
 pub fn version(data: &[u8]) -> Result<i16> {
     match code(data)?.version() {

@@ -1,14 +1,18 @@
-//! An export bundle as the online side reads it: every file SHA256SUMS
-//! names, checked against it, with names an export writes and nothing else
-//! (the names become paths here and part of the upload's headers there).
+//! An export bundle as the online side reads it: a folder with
+//! `SHA256SUMS`, or a folder of QR frame images as `ceremony export --qr
+//! png` writes them (read by the same library code as `ceremony import`),
+//! every file checked against `SHA256SUMS`, with names an export writes and
+//! nothing else (the names become paths here and part of the upload's
+//! headers there). A rehearsal's bundle is refused before anything else.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::printable;
+use ceremony::ceremony::export::{is_rehearsal_mark, rehearsal_evidence};
+use ceremony::ceremony::import;
 use ceremony::error::{Error, Result};
-use ceremony::transfer::input::{FOLDER_BYTES, Limit, read_file_in};
-use ceremony::transfer::sha256_hex;
+use ceremony::transfer::input::{FOLDER_ENTRIES, Limit, read_file_in};
 
 /// A bundle's files by name, and the names to upload in order.
 pub struct Bundle {
@@ -37,44 +41,106 @@ fn bundle_name_ok(name: &str) -> bool {
         })
 }
 
-/// Reads a bundle, checking every file against SHA256SUMS first; UPLOAD
-/// must be one of the files it covers.
+fn not_exported(name: &str) -> Error {
+    Error::input(format!(
+        "SHA256SUMS names {}, which is not a file an export writes",
+        printable(name, 200)
+    ))
+    .hint("export again on the offline machine")
+}
+
+/// Refuses a rehearsal's bundle: exit 2, before any request is made.
+fn rehearsal(why: &str) -> Error {
+    Error::input(format!(
+        "refusing a rehearsal's bundle: {why}; its keys are throwaway keys"
+    ))
+    .hint("nothing was sent; push the export of the real ceremony")
+}
+
+/// Looks for the mark among the folder's own entries (and its `qr/`
+/// folder's), whether or not `SHA256SUMS` lists it.
+fn marked_entry(dir: &Path) -> Result<Option<String>> {
+    for sub in ["", "qr"] {
+        let d = dir.join(sub);
+        if !std::fs::symlink_metadata(&d).is_ok_and(|m| m.is_dir()) {
+            continue;
+        }
+        let entries = std::fs::read_dir(&d).map_err(|e| Error::io(&d, e))?;
+        for (seen, entry) in entries.enumerate() {
+            if seen >= FOLDER_ENTRIES {
+                return Err(Error::input(format!(
+                    "{} holds more than {FOLDER_ENTRIES} entries",
+                    d.display()
+                ))
+                .hint("push a folder holding one bundle"));
+            }
+            let name = entry
+                .map_err(|e| Error::io(&d, e))?
+                .file_name()
+                .to_string_lossy()
+                .to_string();
+            if is_rehearsal_mark(&name) {
+                return Ok(Some(printable(&name, 100)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Reads a bundle (files or frames), checking every file against
+/// SHA256SUMS first; UPLOAD must be one of the files it covers.
 pub fn read_bundle(dir: &Path) -> Result<Bundle> {
-    let sums_path = dir.join("SHA256SUMS");
-    // The bundle was carried by someone else: no link inside it is
-    // followed, and the whole is capped as an import caps it.
-    let sums = read_file_in(dir, "SHA256SUMS", Limit::Small)?;
-    let mut total = sums.len() as u64;
-    let sums = String::from_utf8(sums)
-        .map_err(|_| Error::input(format!("{}: not text", sums_path.display())))?;
+    if !std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return Err(Error::input(format!("{} is not a folder", dir.display()))
+            .hint("push the folder `ceremony export` wrote, or a folder of its QR frames"));
+    }
+    if let Some(name) = marked_entry(dir)? {
+        return Err(rehearsal(&format!("the folder holds {name}")));
+    }
+    // SHA256SUMS, when there is one, is judged before any file it names is
+    // opened: a mark it lists (the file deleted, the line left), or a name
+    // an export never writes.
+    if std::fs::symlink_metadata(dir.join("SHA256SUMS")).is_ok() {
+        let sums = read_file_in(dir, "SHA256SUMS", Limit::Small)?;
+        let sums = String::from_utf8(sums)
+            .map_err(|_| Error::input(format!("{}: not text", dir.join("SHA256SUMS").display())))?;
+        for line in sums.lines().filter(|l| !l.trim().is_empty()) {
+            let (_, name) = line.split_once("  ").ok_or_else(|| {
+                Error::input(format!("SHA256SUMS: bad line {}", printable(line, 200)))
+            })?;
+            if is_rehearsal_mark(name) {
+                return Err(rehearsal("SHA256SUMS lists the rehearsal mark"));
+            }
+            if !bundle_name_ok(name) {
+                return Err(not_exported(name));
+            }
+        }
+    }
+    // The same reading as `ceremony import`: SHA256SUMS checked, or the
+    // frames decoded, reassembled and then checked against it.
+    let read = import::read_bundle(dir)?;
+    if let Some(why) = rehearsal_evidence(&read) {
+        return Err(rehearsal(&why));
+    }
+    // Files beside a `qr/` of the same export: the mark stripped from the
+    // files may still be in the frames. Frames that do not read are not
+    // what is pushed, so only a mark found in them counts.
+    let qr = dir.join("qr");
+    if read.iter().any(|(n, _)| n == "SHA256SUMS")
+        && std::fs::symlink_metadata(&qr).is_ok_and(|m| m.is_dir())
+        && let Some(why) = import::read_frames(&qr)
+            .ok()
+            .and_then(|f| rehearsal_evidence(&f))
+    {
+        return Err(rehearsal(&format!("its QR frames say so: {why}")));
+    }
     let mut files = BTreeMap::new();
-    for line in sums.lines().filter(|l| !l.trim().is_empty()) {
-        let (hash, name) = line.split_once("  ").ok_or_else(|| {
-            Error::input(format!("SHA256SUMS: bad line {}", printable(line, 200)))
-        })?;
-        if !bundle_name_ok(name) {
-            return Err(Error::input(format!(
-                "SHA256SUMS names {}, which is not a file an export writes",
-                printable(name, 200)
-            ))
-            .hint("export again on the offline machine"));
+    for (name, bytes) in read {
+        if !bundle_name_ok(&name) {
+            return Err(not_exported(&name));
         }
-        let bytes = read_file_in(dir, name, Limit::Metadata)?;
-        total += bytes.len() as u64;
-        if total > FOLDER_BYTES {
-            return Err(Error::input(format!(
-                "{} holds more than the {FOLDER_BYTES} bytes a bundle may carry",
-                dir.display()
-            )));
-        }
-        if sha256_hex(&bytes) != hash {
-            return Err(Error::verification(format!(
-                "{name}: does not match SHA256SUMS (damaged or changed on the way)"
-            ))
-            .hint("export again on the offline machine"));
-        }
-        if files.insert(name.to_string(), bytes).is_some() {
-            return Err(Error::input(format!("SHA256SUMS names {name} twice")));
+        if name != "SHA256SUMS" {
+            files.insert(name, bytes);
         }
     }
     let upload_text = files.get("UPLOAD").ok_or_else(|| {

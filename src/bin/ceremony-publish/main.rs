@@ -51,10 +51,13 @@ enum Command {
         gun: String,
         /// A new or empty directory.
         out: PathBuf,
+        /// Also write the keys as QR frames: `png` (images under OUT/qr/) or `terminal` (shown on standard output).
+        #[arg(long, value_name = "png|terminal")]
+        qr: Option<String>,
     },
     /// Check an exported bundle against itself and the server's root, and POST the files it lists in UPLOAD.
     Push {
-        /// The export directory.
+        /// The export directory, or a folder of its QR frame images (PNG, any order, one may be missing).
         bundle: PathBuf,
         /// The GUN (read from the root certificate when not given).
         #[arg(long)]
@@ -87,7 +90,27 @@ pub fn printable(s: &str, max: usize) -> String {
     out
 }
 
-fn fetch_keys(srv: &Server, gun: &str, out: &Path) -> Result<()> {
+/// How `fetch-keys` writes QR frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QrOut {
+    Png,
+    Terminal,
+}
+
+fn qr_out(qr: Option<&str>) -> Result<Option<QrOut>> {
+    match qr {
+        None => Ok(None),
+        Some("png") => Ok(Some(QrOut::Png)),
+        Some("terminal") => Ok(Some(QrOut::Terminal)),
+        Some(other) => Err(Error::input(format!(
+            "--qr {}: use png or terminal",
+            printable(other, 40)
+        ))),
+    }
+}
+
+fn fetch_keys(srv: &Server, gun: &str, out: &Path, qr: Option<&str>) -> Result<()> {
+    let qr = qr_out(qr)?;
     if out.exists()
         && std::fs::read_dir(out)
             .map_err(|e| Error::io(out, e))?
@@ -126,16 +149,53 @@ fn fetch_keys(srv: &Server, gun: &str, out: &Path) -> Result<()> {
         ));
         files.push((format!("{role}.key"), r.body));
     }
+    let sums = transfer::manifest(&files).into_bytes();
+    files.push(("SHA256SUMS".to_string(), sums));
+    // The frames carry the same files, SHA256SUMS included, so the offline
+    // `ceremony import` checks them as it checks a folder; all are made
+    // before anything is written.
+    let payload = transfer::frames::pack(&files)?;
+    let frame_texts = match qr {
+        // At a terminal, frames cut to fit it; else full-size ones.
+        Some(QrOut::Terminal) => match ceremony::tui::qr::terminal_frames(&payload, 1) {
+            Some(f) => f?,
+            None => transfer::frames::frames(&payload)?,
+        },
+        Some(QrOut::Png) => transfer::frames::frames(&payload)?,
+        None => Vec::new(),
+    };
+    let mut images = Vec::new();
+    if qr == Some(QrOut::Png) {
+        for (i, f) in frame_texts.iter().enumerate() {
+            images.push((
+                format!("qr/frame-{:03}.png", i + 1),
+                transfer::qr::png(f.as_bytes())?,
+            ));
+        }
+    }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    for (n, b) in &files {
+    if !images.is_empty() {
+        let q = out.join("qr");
+        std::fs::create_dir_all(&q).map_err(|e| Error::io(&q, e))?;
+    }
+    for (n, b) in files.iter().chain(images.iter()) {
         transfer::write_new(&out.join(n), b)?;
     }
-    transfer::write_new(
-        &out.join("SHA256SUMS"),
-        transfer::manifest(&files).as_bytes(),
-    )?;
     for s in &shown {
         outln!("{s}");
+    }
+    if qr == Some(QrOut::Terminal) {
+        for (i, f) in frame_texts.iter().enumerate() {
+            outln!("frame {} of {}", i + 1, frame_texts.len());
+            ceremony::out!("{}", transfer::qr::text(f.as_bytes())?);
+        }
+    }
+    if !images.is_empty() {
+        errln!(
+            "{} QR frames under {}/qr/ (any order; one may be lost): `ceremony import` reads them offline",
+            images.len(),
+            out.display()
+        );
     }
     errln!(
         "compare these words with what `ceremony import` shows on the offline machine before the keys go into a root"
@@ -302,7 +362,7 @@ fn run(cli: &Cli) -> Result<()> {
     }
     let srv = Server::new(&ep, cli.tls_ca.as_deref())?;
     match &cli.command {
-        Command::FetchKeys { gun, out } => fetch_keys(&srv, gun, out),
+        Command::FetchKeys { gun, out, qr } => fetch_keys(&srv, gun, out, qr.as_deref()),
         Command::Push { bundle, gun } => push(&srv, bundle, gun.as_deref()),
         Command::Status { gun } => status(&srv, gun),
     }
