@@ -25,5 +25,6 @@ pub mod share;
 pub mod signature;
 pub mod text;
 pub mod transfer;
+pub mod tui;
 
 pub use error::{Error, Result};

@@ -1,0 +1,576 @@
+//! [`TuiUi`]: the terminal's [`RunUi`]. Each engine callback (a question, a
+//! passphrase, a confirmation) runs a small modal loop over one screen until
+//! it is answered; events go to the transcript at the bottom of the frame.
+//! It is generic over the ratatui backend and the source of key presses, so
+//! a test drives it with a `TestBackend` and a list of keys.
+
+use crossterm::event::{Event as TermEvent, KeyEventKind};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use std::collections::BTreeMap;
+
+use super::plan;
+use super::screen::{Action, Field, Form, Screen, Tone};
+use super::view::{self, Chrome, Network, StepLine};
+use crate::ceremony::run::Runner;
+use crate::ceremony::step::{Answer, Ask, Outcome, RunUi};
+use crate::ceremony::ui::{Confirmation, Event, Preview, Ui};
+use crate::ceremony::{KeyRecord, Passphrases};
+use crate::error::{Error, Result};
+use crate::secret::Passphrase;
+
+/// Where key presses come from: the terminal, or a test's list.
+pub type Keys = Box<dyn FnMut() -> std::io::Result<TermEvent>>;
+
+/// How many wrong read-backs a confirmation takes (as the runner's).
+const ATTEMPTS: usize = 3;
+/// Words a witness types back.
+const READ_BACK_WORDS: usize = 4;
+
+/// What the person at the step screen chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// Carry out the step.
+    Run,
+    /// Pause: leave, to resume from the directory later.
+    Pause,
+}
+
+/// The terminal UI of `ceremony run`.
+pub struct TuiUi<B: Backend> {
+    term: Terminal<B>,
+    keys: Keys,
+    /// The frame shown around every screen.
+    pub chrome: Chrome,
+    help: bool,
+    left: bool,
+    labels: BTreeMap<String, String>,
+    witnesses: Vec<String>,
+    read_back_try: usize,
+    clock: fn() -> String,
+}
+
+impl<B: Backend> std::fmt::Debug for TuiUi<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TuiUi(…)")
+    }
+}
+
+fn now_hms() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
+}
+
+fn cancelled() -> Error {
+    Error::input("the step was abandoned at the screen")
+        .hint("nothing was recorded for it: Enter on the step screen tries it again")
+}
+
+fn take(f: &mut Form, i: usize) -> String {
+    f.fields
+        .get_mut(i)
+        .map(|x| std::mem::take(&mut *x.value))
+        .unwrap_or_default()
+}
+
+impl<B: Backend> TuiUi<B> {
+    /// A UI drawing on `term`, reading `keys`, in the frame `chrome`.
+    pub fn new(term: Terminal<B>, keys: Keys, chrome: Chrome) -> TuiUi<B> {
+        TuiUi {
+            term,
+            keys,
+            chrome,
+            help: false,
+            left: false,
+            labels: BTreeMap::new(),
+            witnesses: Vec::new(),
+            read_back_try: 0,
+            clock: now_hms,
+        }
+    }
+
+    /// Times in the transcript from `clock` (tests use a fixed one).
+    pub fn with_clock(mut self, clock: fn() -> String) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The terminal (tests read its backend).
+    pub fn terminal(&self) -> &Terminal<B> {
+        &self.term
+    }
+
+    /// Whether Ctrl-C was pressed: the run is to end now.
+    pub fn left(&self) -> bool {
+        self.left
+    }
+
+    /// Takes the frame from where `runner` stands.
+    pub fn refresh(&mut self, runner: &Runner<'_>) {
+        let states = runner.states();
+        self.chrome.steps = runner
+            .script
+            .steps
+            .iter()
+            .zip(states)
+            .map(|(s, state)| StepLine {
+                title: view::safe(&s.title),
+                state,
+            })
+            .collect();
+        self.chrome.current = runner.next();
+        if let Some(s) = runner.next().and_then(|i| runner.script.steps.get(i)) {
+            let say = crate::script::substitute(&s.say, &runner.state.inputs)
+                .unwrap_or_else(|_| s.say.clone());
+            self.chrome.actor = view::safe(&s.actor);
+            self.chrome.say = view::safe(&say);
+        } else {
+            self.chrome.actor.clear();
+            self.chrome.say.clear();
+        }
+        let checked = runner
+            .state
+            .done
+            .iter()
+            .any(|o| matches!(o, Outcome::Airgap { ok: true, .. }));
+        self.chrome.network = if runner.allow_network || runner.state.network_allowed {
+            Network::Allowed
+        } else if checked {
+            Network::AirGapOk
+        } else {
+            Network::NotChecked
+        };
+        if let Ok(keys) = runner.ws.keys() {
+            self.labels = keys.into_iter().map(|k| (k.id, k.label)).collect();
+        }
+        self.witnesses = runner
+            .state
+            .people
+            .get("witness")
+            .or_else(|| runner.state.people.get("witnesses"))
+            .cloned()
+            .unwrap_or_default();
+    }
+
+    /// Adds a line to the transcript shown, with the time.
+    pub fn log(&mut self, line: &str) {
+        let t = (self.clock)();
+        self.chrome.push_log(&format!("{t} {line}"));
+    }
+
+    /// Draws `screen` now.
+    pub fn draw(&mut self, screen: &Screen) -> Result<()> {
+        let (chrome, help) = (&self.chrome, self.help);
+        self.term
+            .draw(|f| view::draw(f, chrome, screen, help))
+            .map(|_| ())
+            .map_err(|e| Error::input(format!("cannot draw on the terminal: {e}")))
+    }
+
+    /// Clears the whole terminal (between custodians).
+    fn clear(&mut self) -> Result<()> {
+        self.term
+            .clear()
+            .map_err(|e| Error::input(format!("cannot clear the terminal: {e}")))
+    }
+
+    /// Shows `screen` until a key press asks something of its owner.
+    fn modal(&mut self, screen: &mut Screen) -> Result<Action> {
+        loop {
+            self.draw(screen)?;
+            let ev = (self.keys)()
+                .map_err(|e| Error::input(format!("cannot read the keyboard: {e}")))?;
+            let TermEvent::Key(k) = ev else {
+                // A resize (or anything else) only redraws, at the new size.
+                if let TermEvent::Resize(..) = ev {
+                    let _ = self.term.autoresize();
+                }
+                continue;
+            };
+            if k.kind != KeyEventKind::Press {
+                continue;
+            }
+            if self.help {
+                self.help = false;
+                continue;
+            }
+            match screen.key(k) {
+                Action::None => {}
+                Action::Help => self.help = true,
+                Action::Leave => {
+                    self.left = true;
+                    return Err(Error::input("the ceremony was left with Ctrl-C")
+                        .hint("the step in hand was not recorded; run the same command with -C DIR to resume"));
+                }
+                a => return Ok(a),
+            }
+        }
+    }
+
+    /// Shows `form` until it is submitted; Esc abandons the step. The
+    /// screen shows "working" as soon as it is answered, so nothing of it
+    /// (a custodian's share) stays up.
+    fn form(&mut self, form: Form) -> Result<Form> {
+        let mut s = Screen::Form(form);
+        let a = self.modal(&mut s)?;
+        self.draw(&Screen::Busy)?;
+        match (a, s) {
+            (Action::Submit, Screen::Form(f)) => Ok(f),
+            _ => Err(cancelled()),
+        }
+    }
+
+    /// The step screen: Enter runs the step, q pauses.
+    pub fn step_screen(&mut self, failed: Option<String>) -> Result<Choice> {
+        let mut s = Screen::Step { failed };
+        loop {
+            match self.modal(&mut s)? {
+                Action::Submit => {
+                    self.draw(&Screen::Busy)?;
+                    return Ok(Choice::Run);
+                }
+                Action::Pause => return Ok(Choice::Pause),
+                _ => {}
+            }
+        }
+    }
+
+    /// The end of the run; Enter leaves.
+    pub fn done(&mut self, dir: &str, paused: bool) -> Result<()> {
+        let mut s = Screen::Done {
+            dir: dir.to_string(),
+            paused,
+        };
+        if paused {
+            return self.draw(&s);
+        }
+        loop {
+            if let Action::Submit | Action::Cancel = self.modal(&mut s)? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// After an export: the files written, and their QR frames.
+    pub fn exported(&mut self, outcome: &Outcome) -> Result<()> {
+        let Outcome::Exported { out, files } = outcome else {
+            return Ok(());
+        };
+        let mut f = Form::new("The export is written")
+            .line(Tone::Plain, &format!("Folder: {out}"))
+            .line(Tone::Plain, "");
+        for (name, digest) in files {
+            f = f.line(
+                Tone::Plain,
+                &format!("{name:<24} sha256 {}…", digest.get(..16).unwrap_or(digest)),
+            );
+        }
+        // QR: the full-screen frames of this export (helper Q's QrCarousel,
+        // src/tui/qr.rs) are shown here once that widget is merged.
+        f.footnote = Some("Check the files on the removable media, then press Enter.".into());
+        let mut s = Screen::Notice(f);
+        loop {
+            if let Action::Submit | Action::Cancel = self.modal(&mut s)? {
+                return Ok(());
+            }
+        }
+    }
+
+    fn label(&self, id: &str) -> String {
+        self.labels
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| crate::metadata::root::short(id))
+    }
+
+    fn first_witness(&self) -> String {
+        self.witnesses.first().cloned().unwrap_or_default()
+    }
+
+    /// A read-back of `words` (their first four), at most [`ATTEMPTS`]
+    /// times; returns who read them.
+    fn confirm_words(&mut self, form: Form, words: &str, what: &str) -> Result<String> {
+        let want: Vec<&str> = words.split(' ').take(READ_BACK_WORDS).collect();
+        let mut form = form
+            .field(Field::text("Witness", &self.first_witness()))
+            .field(Field::text("Words", ""));
+        form.focus = 1;
+        for attempt in 1..=ATTEMPTS {
+            let mut f = self.form(form)?;
+            let witness = f.value(0).trim().to_string();
+            let typed: Vec<String> = f.value(1).split_whitespace().map(str::to_lowercase).collect();
+            if !witness.is_empty() && typed.iter().map(String::as_str).eq(want.iter().copied()) {
+                return Ok(witness);
+            }
+            self.log(&format!(
+                "read-back refused: {witness:?} typed {:?} for {what}",
+                f.value(1)
+            ));
+            let _ = take(&mut f, 1);
+            f.refused = Some(format!(
+                "those are not the words on the screen: read them again (attempt {} of {ATTEMPTS})",
+                attempt + 1
+            ));
+            form = f;
+        }
+        Err(Error::verification(format!(
+            "{what}: the words were not read back after {ATTEMPTS} attempts"
+        ))
+        .hint("stop and find out why the words differ before going on"))
+    }
+
+    /// A passphrase typed once, or twice when `twice`.
+    fn passphrase(&mut self, form: Form, twice: bool) -> Result<Passphrase> {
+        let mut form = form.field(Field::secret("Passphrase"));
+        if twice {
+            form = form.field(Field::secret("Again"));
+        }
+        loop {
+            let mut f = self.form(form)?;
+            let why = if f.value(0).is_empty() {
+                Some("an empty passphrase")
+            } else if twice && f.value(0) != f.value(1) {
+                Some("the two passphrases differ: type both again")
+            } else {
+                None
+            };
+            match why {
+                None => return Ok(Passphrase::from(take(&mut f, 0))),
+                Some(w) => {
+                    let _ = (take(&mut f, 0), take(&mut f, 1));
+                    f.focus = 0;
+                    f.refused = Some(w.into());
+                    form = f;
+                }
+            }
+        }
+    }
+
+    fn text(&mut self, mut form: Form, label: &str, value: &str) -> Result<String> {
+        form = form.field(Field::text(label, value));
+        loop {
+            let mut f = self.form(form)?;
+            let v = f.value(0).trim().to_string();
+            if !v.is_empty() {
+                return Ok(v);
+            }
+            f.refused = Some("nothing was typed".into());
+            form = f;
+        }
+    }
+
+    fn recipient(&mut self, name: &str) -> Result<String> {
+        let mut form = Form::new(&format!("How {name}'s share is sealed"))
+            .line(
+                Tone::Plain,
+                &format!("Either {name} types a passphrase for her share, or it is sealed to her age recipient (age1…)."),
+            )
+            .field(Field::text("Recipient", ""));
+        form.choice = Some((
+            "Seal with".into(),
+            vec!["her passphrase".into(), "an age recipient".into()],
+            0,
+        ));
+        form.footnote = Some("← → chooses; for a recipient, type or paste it above.".into());
+        loop {
+            let mut f = self.form(form)?;
+            let by_age = matches!(f.choice, Some((_, _, 1)));
+            let r = f.value(0).trim().to_string();
+            if !by_age {
+                return Ok("passphrase".into());
+            }
+            if r.starts_with("age1") && r.len() > 10 {
+                return Ok(r);
+            }
+            f.refused = Some("an age recipient starts with age1".into());
+            form = f;
+        }
+    }
+}
+
+impl<B: Backend> Passphrases for TuiUi<B> {
+    fn unlock(&mut self, key: &KeyRecord) -> Result<Passphrase> {
+        let f = Form::new(&format!("Unlock key {}", key.display())).line(
+            Tone::Plain,
+            "Operator: type the key file's passphrase. It is never shown.",
+        );
+        self.passphrase(f, false)
+    }
+
+    fn new_key(&mut self, label: &str) -> Result<Passphrase> {
+        let f = Form::new(&format!("A passphrase for the new key {label}"))
+            .line(Tone::Plain, "Operator: type a passphrase for the key file, twice.")
+            .line(Tone::Plain, "Witness: watch that nothing is written down.");
+        self.passphrase(f, true)
+    }
+
+    fn custodian(&mut self, name: &str, new: bool) -> Result<Passphrase> {
+        let f = Form::new(&format!("{name}'s share passphrase")).line(
+            Tone::Plain,
+            &if new {
+                format!("{name}, type a passphrase for your share, twice. Everyone else: look away.")
+            } else {
+                format!("{name}, type your share's passphrase. Everyone else: look away.")
+            },
+        );
+        self.passphrase(f, new)
+    }
+}
+
+impl<B: Backend> Ui for TuiUi<B> {
+    fn confirm(&mut self, preview: Preview<'_>) -> Result<Confirmation> {
+        match preview {
+            Preview::RootSign(p) => {
+                let form = plan::root_sign_form(p, &|id| self.label(id));
+                let witness = self.confirm_words(form, &p.words, &preview.what())?;
+                Ok(Confirmation::ReadBack { witness })
+            }
+            Preview::RequestSign { review, key } => {
+                let form = Form::new(&format!("Sign root version {} as {key}", review.version))
+                    .line(Tone::Plain, &format!("digest   {}", review.digest))
+                    .line(Tone::Plain, "The administrator reads the digest words aloud. Witness, type the first four.")
+                    .line(Tone::Words, &review.words);
+                let witness = self.confirm_words(form, &review.words, &preview.what())?;
+                Ok(Confirmation::ReadBack { witness })
+            }
+            Preview::DestroyKeyFile { key } | Preview::MarkLost { key, .. } => {
+                let mut form = Form::new(&capitalised(&preview.what()))
+                    .line(Tone::Warn, "This cannot be undone.")
+                    .line(Tone::Plain, &format!("Type the key's label, {}, to go on.", key.label));
+                if let Preview::MarkLost { reason: Some(r), .. } = preview {
+                    form = form.line(Tone::Plain, &format!("Reason: {r}"));
+                }
+                let typed = self.text(form, "Label", "")?;
+                if typed != key.label {
+                    return Err(Error::input(format!("{} was not confirmed", preview.what()))
+                        .hint("nothing was changed"));
+                }
+                Ok(Confirmation::AtTerminal)
+            }
+        }
+    }
+
+    fn event(&mut self, e: Event) {
+        let line = match e {
+            Event::Signed { key } => format!("signed with {key}"),
+            Event::NotSigned { reason, .. } => format!("not signed: {reason}"),
+            Event::Note(n) => n,
+        };
+        self.log(&line);
+        // Progress shows as it happens; a failed draw shows at the next one.
+        let _ = self.draw(&Screen::Busy);
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+impl<B: Backend> RunUi for TuiUi<B> {
+    fn ask(&mut self, ask: Ask<'_>) -> Result<Answer> {
+        match ask {
+            Ask::Input { name, prompt } => {
+                if let Some(c) = name.strip_prefix("recipient of ") {
+                    return self.recipient(c).map(Answer::Text);
+                }
+                let f = Form::new(&format!("The ceremony's input {name}")).line(Tone::Plain, prompt);
+                self.text(f, "Value", "").map(Answer::Text)
+            }
+            Ask::Names { role, duty } => {
+                let f = Form::new(&format!("Roll call: {role}"))
+                    .line(Tone::Plain, duty)
+                    .line(Tone::Quiet, "Type each name, separated by commas.");
+                let names = self.text(f, "Names", "")?;
+                Ok(Answer::List(
+                    names
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|n| !n.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                ))
+            }
+            Ask::ReadBack {
+                title,
+                words,
+                count,
+                refused,
+            } => {
+                self.read_back_try = if refused.is_some() { self.read_back_try + 1 } else { 1 };
+                let mut f = Form::new(&format!("Read back {title}"))
+                    .line(Tone::Plain, &format!("The administrator reads these words aloud. Witness, type the first {count}."))
+                    .line(Tone::Plain, "")
+                    .line(Tone::Words, &format!("    {}", words.replace(' ', "  ")))
+                    .field(Field::text("Witness", &self.first_witness()))
+                    .field(Field::text("Words", ""));
+                f.focus = 1;
+                if let Some(r) = refused {
+                    f.refused = Some(format!("{r} (attempt {} of {ATTEMPTS})", self.read_back_try));
+                }
+                let mut f = self.form(f)?;
+                Ok(Answer::ReadBack {
+                    witness: f.value(0).trim().to_string(),
+                    words: take(&mut f, 1),
+                })
+            }
+            Ask::HandOut {
+                custodian,
+                index,
+                total,
+                threshold,
+                set_id,
+                files,
+                refused,
+                ..
+            } => {
+                if refused.is_none() {
+                    // A new custodian: nothing of the last one stays up.
+                    self.clear()?;
+                    let mut s = Screen::Next {
+                        name: custodian.to_string(),
+                    };
+                    loop {
+                        match self.modal(&mut s)? {
+                            Action::Submit => break,
+                            Action::Cancel => return Err(cancelled()),
+                            _ => {}
+                        }
+                    }
+                }
+                let mut f = Form::new(&format!(
+                    "Share {index} of {total} — for {}    ({threshold} of {total} are needed)",
+                    custodian.to_uppercase()
+                ))
+                .line(Tone::Plain, &format!("{custodian}, take the printed sheet and the files:"));
+                for p in files {
+                    f = f.line(Tone::Strong, &format!("  {p}"));
+                }
+                f = f
+                    .line(Tone::Plain, &format!("Check that the sheet names you, set {set_id}, share {index} of {total}."))
+                    .line(Tone::Plain, "Read back the check words printed on your sheet:")
+                    .field(Field::text("Words", ""));
+                f.refused = refused.map(str::to_string);
+                f.footnote = Some("Everyone else: look away until the screen clears.".into());
+                let mut f = self.form(f)?;
+                Ok(Answer::Text(take(&mut f, 0)))
+            }
+            Ask::Shares { key, needed } => {
+                let f = Form::new(&format!("Shares of {key}"))
+                    .line(Tone::Plain, &format!("Custodians bring their shares: {needed} are needed."))
+                    .line(Tone::Quiet, "Type each share file's path, separated by commas.");
+                let paths = self.text(f, "Files", "")?;
+                Ok(Answer::List(
+                    paths
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                ))
+            }
+        }
+    }
+}
