@@ -105,10 +105,10 @@ fn in_terminal(
 ) -> Result<()> {
     // Refuse before anything is made: no terminal, no screens.
     if !tui::term::available() {
-        return Err(
-            Error::input("`ceremony run` without --answers needs a terminal for its screens")
-                .hint("give --answers FILE to run with no terminal (rehearsals, CI)"),
-        );
+        return Err(Error::input(
+            "`ceremony run` without --answers needs a terminal for its screens",
+        )
+        .hint("give --answers FILE to run with no terminal (rehearsals, CI)"));
     }
     let dir = run_dir(cli, a.rehearsal)?;
     let scope = match &script.gun {
@@ -117,7 +117,7 @@ fn in_terminal(
     };
     let (term, guard) = tui::term::start()?;
     let chrome = tui::view::Chrome::new(&script.name, &scope, a.rehearsal);
-    let mut ui = tui::TuiUi::new(term, tui::term::keys(), chrome);
+    let mut ui = tui::TuiUi::new(term, tui::term::keys(), chrome).with_drain(tui::term::drain);
     let mut runner = Runner::open(&dir, script, given, a.allow_network, &mut ui)?;
     if a.rehearsal && !runner.ws.rehearsal() {
         if !runner.state.done.is_empty() {
@@ -141,7 +141,6 @@ fn in_terminal(
         match runner.step(&mut ui) {
             Ok(o) => {
                 ui.log(&format!("step {} done: {}", i + 1, describe(&o)));
-                ui.refresh(&runner);
                 ui.exported(&o)?;
             }
             Err(e) if ui.left() => return Err(e),

@@ -9,9 +9,9 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use std::collections::BTreeMap;
 
-use super::plan;
-use super::screen::{Action, Field, Form, Screen, Tone};
+use super::screen::{Action, Form, Screen, Tone};
 use super::view::{self, Chrome, Network, StepLine};
+use super::{forms, plan};
 use crate::ceremony::run::Runner;
 use crate::ceremony::step::{Answer, Ask, Outcome, RunUi};
 use crate::ceremony::ui::{Confirmation, Event, Preview, Ui};
@@ -24,8 +24,6 @@ pub type Keys = Box<dyn FnMut() -> std::io::Result<TermEvent>>;
 
 /// How many wrong read-backs a confirmation takes (as the runner's).
 const ATTEMPTS: usize = 3;
-/// Words a witness types back.
-const READ_BACK_WORDS: usize = 4;
 
 /// What the person at the step screen chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +46,7 @@ pub struct TuiUi<B: Backend> {
     witnesses: Vec<String>,
     read_back_try: usize,
     clock: fn() -> String,
+    drain: fn(),
 }
 
 impl<B: Backend> std::fmt::Debug for TuiUi<B> {
@@ -86,12 +85,20 @@ impl<B: Backend> TuiUi<B> {
             witnesses: Vec::new(),
             read_back_try: 0,
             clock: now_hms,
+            drain: || {},
         }
     }
 
     /// Times in the transcript from `clock` (tests use a fixed one).
     pub fn with_clock(mut self, clock: fn() -> String) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Before each question, keys pressed while the engine worked are
+    /// dropped with `drain`: nobody answers a screen she has not seen.
+    pub fn with_drain(mut self, drain: fn()) -> Self {
+        self.drain = drain;
         self
     }
 
@@ -176,6 +183,7 @@ impl<B: Backend> TuiUi<B> {
 
     /// Shows `screen` until a key press asks something of its owner.
     fn modal(&mut self, screen: &mut Screen) -> Result<Action> {
+        (self.drain)();
         loop {
             self.draw(screen)?;
             let ev = (self.keys)()
@@ -256,19 +264,9 @@ impl<B: Backend> TuiUi<B> {
         let Outcome::Exported { out, files } = outcome else {
             return Ok(());
         };
-        let mut f = Form::new("The export is written")
-            .line(Tone::Plain, &format!("Folder: {out}"))
-            .line(Tone::Plain, "");
-        for (name, digest) in files {
-            f = f.line(
-                Tone::Plain,
-                &format!("{name:<24} sha256 {}…", digest.get(..16).unwrap_or(digest)),
-            );
-        }
         // QR: the full-screen frames of this export (helper Q's QrCarousel,
         // src/tui/qr.rs) are shown here once that widget is merged.
-        f.footnote = Some("Check the files on the removable media, then press Enter.".into());
-        let mut s = Screen::Notice(f);
+        let mut s = Screen::Notice(forms::exported(out, files));
         loop {
             if let Action::Submit | Action::Cancel = self.modal(&mut s)? {
                 return Ok(());
@@ -287,18 +285,19 @@ impl<B: Backend> TuiUi<B> {
         self.witnesses.first().cloned().unwrap_or_default()
     }
 
-    /// A read-back of `words` (their first four), at most [`ATTEMPTS`]
-    /// times; returns who read them.
-    fn confirm_words(&mut self, form: Form, words: &str, what: &str) -> Result<String> {
-        let want: Vec<&str> = words.split(' ').take(READ_BACK_WORDS).collect();
-        let mut form = form
-            .field(Field::text("Witness", &self.first_witness()))
-            .field(Field::text("Words", ""));
-        form.focus = 1;
+    /// A read-back of `words` (their first four) in `form`, which has the
+    /// witness and words fields, at most [`ATTEMPTS`] times; returns who
+    /// read them. Each refusal is shown and written to the transcript.
+    fn confirm_words(&mut self, mut form: Form, words: &str, what: &str) -> Result<String> {
+        let want: Vec<&str> = words.split(' ').take(forms::READ_BACK_WORDS).collect();
         for attempt in 1..=ATTEMPTS {
             let mut f = self.form(form)?;
             let witness = f.value(0).trim().to_string();
-            let typed: Vec<String> = f.value(1).split_whitespace().map(str::to_lowercase).collect();
+            let typed: Vec<String> = f
+                .value(1)
+                .split_whitespace()
+                .map(str::to_lowercase)
+                .collect();
             if !witness.is_empty() && typed.iter().map(String::as_str).eq(want.iter().copied()) {
                 return Ok(witness);
             }
@@ -319,12 +318,9 @@ impl<B: Backend> TuiUi<B> {
         .hint("stop and find out why the words differ before going on"))
     }
 
-    /// A passphrase typed once, or twice when `twice`.
-    fn passphrase(&mut self, form: Form, twice: bool) -> Result<Passphrase> {
-        let mut form = form.field(Field::secret("Passphrase"));
-        if twice {
-            form = form.field(Field::secret("Again"));
-        }
+    /// A passphrase from `form` (one field, or two to type it twice).
+    fn passphrase(&mut self, mut form: Form) -> Result<Passphrase> {
+        let twice = form.fields.len() > 1;
         loop {
             let mut f = self.form(form)?;
             let why = if f.value(0).is_empty() {
@@ -346,8 +342,8 @@ impl<B: Backend> TuiUi<B> {
         }
     }
 
-    fn text(&mut self, mut form: Form, label: &str, value: &str) -> Result<String> {
-        form = form.field(Field::text(label, value));
+    /// A line of text from the form's one field, not empty.
+    fn text(&mut self, mut form: Form) -> Result<String> {
         loop {
             let mut f = self.form(form)?;
             let v = f.value(0).trim().to_string();
@@ -360,18 +356,7 @@ impl<B: Backend> TuiUi<B> {
     }
 
     fn recipient(&mut self, name: &str) -> Result<String> {
-        let mut form = Form::new(&format!("How {name}'s share is sealed"))
-            .line(
-                Tone::Plain,
-                &format!("Either {name} types a passphrase for her share, or it is sealed to her age recipient (age1…)."),
-            )
-            .field(Field::text("Recipient", ""));
-        form.choice = Some((
-            "Seal with".into(),
-            vec!["her passphrase".into(), "an age recipient".into()],
-            0,
-        ));
-        form.footnote = Some("← → chooses; for a recipient, type or paste it above.".into());
+        let mut form = forms::recipient(name);
         loop {
             let mut f = self.form(form)?;
             let by_age = matches!(f.choice, Some((_, _, 1)));
@@ -390,30 +375,15 @@ impl<B: Backend> TuiUi<B> {
 
 impl<B: Backend> Passphrases for TuiUi<B> {
     fn unlock(&mut self, key: &KeyRecord) -> Result<Passphrase> {
-        let f = Form::new(&format!("Unlock key {}", key.display())).line(
-            Tone::Plain,
-            "Operator: type the key file's passphrase. It is never shown.",
-        );
-        self.passphrase(f, false)
+        self.passphrase(forms::unlock(&key.display()))
     }
 
     fn new_key(&mut self, label: &str) -> Result<Passphrase> {
-        let f = Form::new(&format!("A passphrase for the new key {label}"))
-            .line(Tone::Plain, "Operator: type a passphrase for the key file, twice.")
-            .line(Tone::Plain, "Witness: watch that nothing is written down.");
-        self.passphrase(f, true)
+        self.passphrase(forms::new_passphrase(label))
     }
 
     fn custodian(&mut self, name: &str, new: bool) -> Result<Passphrase> {
-        let f = Form::new(&format!("{name}'s share passphrase")).line(
-            Tone::Plain,
-            &if new {
-                format!("{name}, type a passphrase for your share, twice. Everyone else: look away.")
-            } else {
-                format!("{name}, type your share's passphrase. Everyone else: look away.")
-            },
-        );
-        self.passphrase(f, new)
+        self.passphrase(forms::custodian(name, new))
     }
 }
 
@@ -421,29 +391,35 @@ impl<B: Backend> Ui for TuiUi<B> {
     fn confirm(&mut self, preview: Preview<'_>) -> Result<Confirmation> {
         match preview {
             Preview::RootSign(p) => {
-                let form = plan::root_sign_form(p, &|id| self.label(id));
+                let form = plan::root_sign_form(p, &|id| self.label(id), &self.first_witness());
                 let witness = self.confirm_words(form, &p.words, &preview.what())?;
                 Ok(Confirmation::ReadBack { witness })
             }
             Preview::RequestSign { review, key } => {
-                let form = Form::new(&format!("Sign root version {} as {key}", review.version))
+                let f = Form::new(&format!("Sign root version {} as {key}", review.version))
                     .line(Tone::Plain, &format!("digest   {}", review.digest))
-                    .line(Tone::Plain, "The administrator reads the digest words aloud. Witness, type the first four.")
-                    .line(Tone::Words, &review.words);
-                let witness = self.confirm_words(form, &review.words, &preview.what())?;
+                    .pin(
+                        Tone::Plain,
+                        "The administrator reads the digest words aloud. Witness, type the first four.",
+                    );
+                let f = forms::read_back_fields(
+                    forms::pin_words(f, &review.words, forms::READ_BACK_WORDS),
+                    &self.first_witness(),
+                );
+                let witness = self.confirm_words(f, &review.words, &preview.what())?;
                 Ok(Confirmation::ReadBack { witness })
             }
             Preview::DestroyKeyFile { key } | Preview::MarkLost { key, .. } => {
-                let mut form = Form::new(&capitalised(&preview.what()))
-                    .line(Tone::Warn, "This cannot be undone.")
-                    .line(Tone::Plain, &format!("Type the key's label, {}, to go on.", key.label));
-                if let Preview::MarkLost { reason: Some(r), .. } = preview {
-                    form = form.line(Tone::Plain, &format!("Reason: {r}"));
-                }
-                let typed = self.text(form, "Label", "")?;
+                let reason = match preview {
+                    Preview::MarkLost { reason, .. } => reason,
+                    _ => None,
+                };
+                let typed = self.text(forms::irreversible(&preview.what(), &key.label, reason))?;
                 if typed != key.label {
-                    return Err(Error::input(format!("{} was not confirmed", preview.what()))
-                        .hint("nothing was changed"));
+                    return Err(
+                        Error::input(format!("{} was not confirmed", preview.what()))
+                            .hint("nothing was changed"),
+                    );
                 }
                 Ok(Confirmation::AtTerminal)
             }
@@ -462,36 +438,16 @@ impl<B: Backend> Ui for TuiUi<B> {
     }
 }
 
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
 impl<B: Backend> RunUi for TuiUi<B> {
     fn ask(&mut self, ask: Ask<'_>) -> Result<Answer> {
         match ask {
-            Ask::Input { name, prompt } => {
-                if let Some(c) = name.strip_prefix("recipient of ") {
-                    return self.recipient(c).map(Answer::Text);
-                }
-                let f = Form::new(&format!("The ceremony's input {name}")).line(Tone::Plain, prompt);
-                self.text(f, "Value", "").map(Answer::Text)
-            }
+            Ask::Input { name, prompt } => match name.strip_prefix("recipient of ") {
+                Some(c) => self.recipient(c).map(Answer::Text),
+                None => self.text(forms::input(name, prompt)).map(Answer::Text),
+            },
             Ask::Names { role, duty } => {
-                let f = Form::new(&format!("Roll call: {role}"))
-                    .line(Tone::Plain, duty)
-                    .line(Tone::Quiet, "Type each name, separated by commas.");
-                let names = self.text(f, "Names", "")?;
-                Ok(Answer::List(
-                    names
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|n| !n.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                ))
+                let names = self.text(forms::names(role, duty))?;
+                Ok(Answer::List(split_list(&names)))
             }
             Ask::ReadBack {
                 title,
@@ -499,16 +455,17 @@ impl<B: Backend> RunUi for TuiUi<B> {
                 count,
                 refused,
             } => {
-                self.read_back_try = if refused.is_some() { self.read_back_try + 1 } else { 1 };
-                let mut f = Form::new(&format!("Read back {title}"))
-                    .line(Tone::Plain, &format!("The administrator reads these words aloud. Witness, type the first {count}."))
-                    .line(Tone::Plain, "")
-                    .line(Tone::Words, &format!("    {}", words.replace(' ', "  ")))
-                    .field(Field::text("Witness", &self.first_witness()))
-                    .field(Field::text("Words", ""));
-                f.focus = 1;
+                self.read_back_try = if refused.is_some() {
+                    self.read_back_try + 1
+                } else {
+                    1
+                };
+                let mut f = forms::read_back(title, words, count, &self.first_witness());
                 if let Some(r) = refused {
-                    f.refused = Some(format!("{r} (attempt {} of {ATTEMPTS})", self.read_back_try));
+                    f.refused = Some(format!(
+                        "{r} (attempt {} of {ATTEMPTS})",
+                        self.read_back_try
+                    ));
                 }
                 let mut f = self.form(f)?;
                 Ok(Answer::ReadBack {
@@ -540,37 +497,31 @@ impl<B: Backend> RunUi for TuiUi<B> {
                         }
                     }
                 }
-                let mut f = Form::new(&format!(
-                    "Share {index} of {total} — for {}    ({threshold} of {total} are needed)",
-                    custodian.to_uppercase()
-                ))
-                .line(Tone::Plain, &format!("{custodian}, take the printed sheet and the files:"));
-                for p in files {
-                    f = f.line(Tone::Strong, &format!("  {p}"));
-                }
-                f = f
-                    .line(Tone::Plain, &format!("Check that the sheet names you, set {set_id}, share {index} of {total}."))
-                    .line(Tone::Plain, "Read back the check words printed on your sheet:")
-                    .field(Field::text("Words", ""));
+                let mut f = forms::hand_out(&forms::HandOut {
+                    custodian,
+                    index,
+                    total,
+                    threshold,
+                    set_id,
+                    files,
+                });
                 f.refused = refused.map(str::to_string);
-                f.footnote = Some("Everyone else: look away until the screen clears.".into());
                 let mut f = self.form(f)?;
                 Ok(Answer::Text(take(&mut f, 0)))
             }
             Ask::Shares { key, needed } => {
-                let f = Form::new(&format!("Shares of {key}"))
-                    .line(Tone::Plain, &format!("Custodians bring their shares: {needed} are needed."))
-                    .line(Tone::Quiet, "Type each share file's path, separated by commas.");
-                let paths = self.text(f, "Files", "")?;
-                Ok(Answer::List(
-                    paths
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|p| !p.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                ))
+                let paths = self.text(forms::shares(key, needed))?;
+                Ok(Answer::List(split_list(&paths)))
             }
         }
     }
+}
+
+/// `a, b, c` as a list, empty items dropped.
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
 }

@@ -5,6 +5,7 @@
 //! engine question; [`term`] owns the real terminal.
 
 mod app;
+pub mod forms;
 pub mod plan;
 pub mod screen;
 pub mod term;

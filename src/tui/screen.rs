@@ -58,7 +58,12 @@ pub struct Field {
 impl std::fmt::Debug for Field {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The value may be a secret: never in Debug.
-        write!(f, "Field({:?}, {} chars)", self.label, self.value.chars().count())
+        write!(
+            f,
+            "Field({:?}, {} chars)",
+            self.label,
+            self.value.chars().count()
+        )
     }
 }
 
@@ -99,6 +104,9 @@ pub struct Form {
     pub refused: Option<String>,
     /// Shown under the fields.
     pub footnote: Option<String>,
+    /// Lines kept in view just above the fields, however little room
+    /// there is (the words to read back).
+    pub pinned: Vec<(Tone, String)>,
 }
 
 impl Form {
@@ -113,6 +121,12 @@ impl Form {
     /// Adds a line (made safe).
     pub fn line(mut self, tone: Tone, text: &str) -> Form {
         self.info.push((tone, safe(text)));
+        self
+    }
+
+    /// Adds a line kept in view above the fields (made safe).
+    pub fn pin(mut self, tone: Tone, text: &str) -> Form {
+        self.pinned.push((tone, safe(text)));
         self
     }
 
@@ -188,8 +202,7 @@ impl Form {
     fn draw(&self, f: &mut Frame<'_>, chrome: &Chrome, area: Rect) {
         // The heading and the step's instruction, one line each (cut at the
         // edge: the step screen showed the instruction in full).
-        let [top, area] =
-            Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
+        let [top, area] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
         let head = vec![
             Line::styled(
                 self.heading.clone(),
@@ -201,12 +214,12 @@ impl Form {
             ),
         ];
         f.render_widget(Paragraph::new(head), top);
-        let mut lines = Vec::new();
-        for (tone, text) in &self.info {
-            lines.push(info_line(*tone, text));
+        let mut bottom: Vec<Line<'static>> = Vec::new();
+        for (tone, text) in &self.pinned {
+            bottom.push(info_line(*tone, text));
         }
         if let Some((label, opts, sel)) = &self.choice {
-            let mut spans = vec![Span::raw(format!("{label:<10}"))];
+            let mut spans = vec![Span::raw(format!("{label:<12}"))];
             for (i, o) in opts.iter().enumerate() {
                 let st = if i == *sel {
                     Style::default().add_modifier(Modifier::REVERSED)
@@ -216,10 +229,7 @@ impl Form {
                 spans.push(Span::styled(format!(" {} ", safe(o)), st));
                 spans.push(Span::raw(" "));
             }
-            lines.push(Line::from(spans));
-        }
-        if !self.fields.is_empty() {
-            lines.push(Line::from(""));
+            bottom.push(Line::from(spans));
         }
         for (i, fld) in self.fields.iter().enumerate() {
             let shown = if fld.masked {
@@ -233,24 +243,44 @@ impl Form {
             } else {
                 Style::default().fg(Color::Gray)
             };
-            lines.push(Line::from(vec![
-                Span::styled(format!("{:<10}", fld.label), st),
+            bottom.push(Line::from(vec![
+                Span::styled(format!("{:<12}", fld.label), st),
                 Span::styled(format!("[ {shown}{cursor} ]"), st),
             ]));
         }
         if let Some(why) = &self.refused {
-            lines.push(Line::from(""));
-            lines.push(Line::styled(
+            bottom.push(Line::styled(
                 format!("REFUSED: {}", safe(why)),
                 Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
             ));
         }
         if let Some(n) = &self.footnote {
-            lines.push(Line::from(""));
-            lines.push(info_line(Tone::Quiet, n));
+            bottom.push(info_line(Tone::Quiet, n));
         }
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        // The fields and what must stay in view take the bottom; the
+        // information above is cut at its end when the terminal is small.
+        let need = rows(&bottom, area.width).min(area.height);
+        let [info, _, fields] = Layout::vertical([
+            Constraint::Min(0),
+            Constraint::Length(u16::from(need < area.height)),
+            Constraint::Length(need),
+        ])
+        .areas(area);
+        let lines: Vec<Line<'static>> = self
+            .info
+            .iter()
+            .map(|(tone, text)| info_line(*tone, text))
+            .collect();
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), info);
+        f.render_widget(Paragraph::new(bottom).wrap(Wrap { trim: false }), fields);
     }
+}
+
+/// Rows `lines` take when wrapped at `width` (near enough: one cell a char).
+fn rows(lines: &[Line<'_>], width: u16) -> u16 {
+    let w = usize::from(width.max(1));
+    let n: usize = lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum();
+    u16::try_from(n).unwrap_or(u16::MAX)
 }
 
 fn info_line(tone: Tone, text: &str) -> Line<'static> {

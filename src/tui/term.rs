@@ -25,8 +25,10 @@ pub fn available() -> bool {
 /// Takes over the terminal; the guard gives it back.
 pub fn start() -> Result<(ratatui::DefaultTerminal, Guard)> {
     if !available() {
-        return Err(Error::input("`ceremony run` needs a terminal for its screens")
-            .hint("give --answers FILE to run with no terminal (rehearsals, CI)"));
+        return Err(
+            Error::input("`ceremony run` needs a terminal for its screens")
+                .hint("give --answers FILE to run with no terminal (rehearsals, CI)"),
+        );
     }
     // try_init installs a panic hook that restores the terminal first.
     let t = ratatui::try_init()
@@ -37,4 +39,13 @@ pub fn start() -> Result<(ratatui::DefaultTerminal, Guard)> {
 /// Key presses and resizes from the terminal.
 pub fn keys() -> Keys {
     Box::new(crossterm::event::read)
+}
+
+/// Drops key presses already waiting (typed while the engine worked).
+pub fn drain() {
+    while crossterm::event::poll(std::time::Duration::ZERO).unwrap_or(false) {
+        if crossterm::event::read().is_err() {
+            break;
+        }
+    }
 }

@@ -85,7 +85,11 @@ pub fn safe(s: &str) -> String {
 
 /// The border colour: yellow in a rehearsal, so it is never mistaken.
 pub fn border_colour(rehearsal: bool) -> Color {
-    if rehearsal { Color::Yellow } else { Color::Cyan }
+    if rehearsal {
+        Color::Yellow
+    } else {
+        Color::Cyan
+    }
 }
 
 /// Draws `screen` in the frame, and the help overlay over it when `help`.
@@ -101,13 +105,14 @@ pub fn draw(f: &mut Frame<'_>, chrome: &Chrome, screen: &Screen, help: bool) {
         Network::AirGapOk => (" AIR-GAP OK ", Style::default().fg(Color::Green)),
         Network::Allowed => (
             " NETWORK ALLOWED ",
-            Style::default()
-                .fg(Color::Red)
-                .add_modifier(Modifier::BOLD),
+            Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
         ),
         Network::NotChecked => (" AIR-GAP NOT CHECKED ", Style::default()),
     };
-    let mut right = vec![Span::styled(where_, border), Span::styled(badge, badge_style)];
+    let mut right = vec![
+        Span::styled(where_, border),
+        Span::styled(badge, badge_style),
+    ];
     if chrome.rehearsal {
         right.push(Span::styled(" REHEARSAL ", rehearsal_style()));
     }
@@ -199,11 +204,7 @@ fn draw_steps(f: &mut Frame<'_>, chrome: &Chrome, area: Rect, border: Style) {
         })
         .collect();
     f.render_widget(
-        Paragraph::new(lines).block(
-            Block::new()
-                .borders(Borders::RIGHT)
-                .border_style(border),
-        ),
+        Paragraph::new(lines).block(Block::new().borders(Borders::RIGHT).border_style(border)),
         area,
     );
 }
