@@ -391,7 +391,8 @@ impl<B: Backend> Ui for TuiUi<B> {
     fn confirm(&mut self, preview: Preview<'_>) -> Result<Confirmation> {
         match preview {
             Preview::RootSign(p) => {
-                let form = plan::root_sign_form(p, &|id| self.label(id), &self.first_witness());
+                let view = plan::SignView::of(p, &|id| self.label(id));
+                let form = plan::root_sign_form(&view, &self.first_witness());
                 let witness = self.confirm_words(form, &p.words, &preview.what())?;
                 Ok(Confirmation::ReadBack { witness })
             }

@@ -86,11 +86,11 @@ pub fn custodian(name: &str, new: bool) -> Form {
 pub fn pin_words(f: Form, words: &str, count: usize) -> Form {
     let all: Vec<&str> = words.split_whitespace().collect();
     let (first, rest) = all.split_at(count.min(all.len()));
-    let f = f.pin(Tone::Words, &format!("    {}", first.join("  ")));
+    let f = f.pin(Tone::Words, &format!("  {}", first.join("  ")));
     if rest.is_empty() {
         f
     } else {
-        f.pin(Tone::Quiet, &format!("    then: {}", rest.join(" ")))
+        f.pin(Tone::Quiet, &format!("  then: {}", rest.join(" ")))
     }
 }
 

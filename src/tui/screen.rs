@@ -107,6 +107,8 @@ pub struct Form {
     /// Lines kept in view just above the fields, however little room
     /// there is (the words to read back).
     pub pinned: Vec<(Tone, String)>,
+    /// Rows of the information scrolled past (PgUp / PgDn).
+    pub scroll: u16,
 }
 
 impl Form {
@@ -154,6 +156,14 @@ impl Form {
             }
             KeyCode::Esc => Action::Cancel,
             KeyCode::F(1) => Action::Help,
+            KeyCode::PageDown => {
+                self.scroll = self.scroll.saturating_add(4);
+                Action::None
+            }
+            KeyCode::PageUp => {
+                self.scroll = self.scroll.saturating_sub(4);
+                Action::None
+            }
             KeyCode::Tab | KeyCode::Down if n > 0 => {
                 self.focus = (self.focus + 1) % n;
                 Action::None
@@ -202,7 +212,9 @@ impl Form {
     fn draw(&self, f: &mut Frame<'_>, chrome: &Chrome, area: Rect) {
         // The heading and the step's instruction, one line each (cut at the
         // edge: the step screen showed the instruction in full).
-        let [top, area] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
+        let head_rows = if area.height < 20 { 2 } else { 3 };
+        let [top, area] =
+            Layout::vertical([Constraint::Length(head_rows), Constraint::Min(1)]).areas(area);
         let head = vec![
             Line::styled(
                 self.heading.clone(),
@@ -260,18 +272,47 @@ impl Form {
         // The fields and what must stay in view take the bottom; the
         // information above is cut at its end when the terminal is small.
         let need = rows(&bottom, area.width).min(area.height);
-        let [info, _, fields] = Layout::vertical([
-            Constraint::Min(0),
-            Constraint::Length(u16::from(need < area.height)),
-            Constraint::Length(need),
-        ])
-        .areas(area);
+        let [info, fields] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(need)]).areas(area);
         let lines: Vec<Line<'static>> = self
             .info
             .iter()
             .map(|(tone, text)| info_line(*tone, text))
             .collect();
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), info);
+        // What does not fit scrolls (PgDn), and the last row says so: a
+        // witness must not confirm what she could not see.
+        let total = rows(&lines, info.width);
+        let (info, more) = if total > info.height && info.height > 1 {
+            let [a, b] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(info);
+            (a, Some(b))
+        } else {
+            (info, None)
+        };
+        let max = total.saturating_sub(info.height);
+        let scroll = self.scroll.min(max);
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((scroll, 0)),
+            info,
+        );
+        if let Some(m) = more {
+            let below = max - scroll;
+            let text = if below > 0 {
+                format!("▼ {below} more rows: PgDn (PgUp goes back)")
+            } else {
+                "▲ PgUp for the rows above".to_string()
+            };
+            f.render_widget(
+                Paragraph::new(Line::styled(
+                    text,
+                    Style::default()
+                        .fg(Color::Yellow)
+                        .add_modifier(Modifier::BOLD),
+                )),
+                m,
+            );
+        }
         f.render_widget(Paragraph::new(bottom).wrap(Wrap { trim: false }), fields);
     }
 }
@@ -361,7 +402,9 @@ impl Screen {
         match self {
             Screen::Step { .. } => "Enter carry out this step · ? help · q pause · Ctrl-C leave",
             Screen::Busy => "working…",
-            Screen::Form(_) => "Enter submit · Tab next field · Esc abandon the step · F1 help",
+            Screen::Form(_) => {
+                "Enter submit · Tab next field · PgDn more · Esc abandon the step · F1 help"
+            }
             Screen::Next { .. } => "Enter when the custodian is at the screen · F1 help",
             Screen::Notice(_) => "Enter continue · ? help",
             Screen::Done { .. } => "Enter leave",
