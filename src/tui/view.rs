@@ -109,17 +109,17 @@ pub fn draw(f: &mut Frame<'_>, chrome: &Chrome, screen: &Screen, help: bool) {
         ),
         Network::NotChecked => (" AIR-GAP NOT CHECKED ", Style::default()),
     };
-    let mut right = vec![
-        Span::styled(where_, border),
-        Span::styled(badge, badge_style),
-    ];
+    // Where the run stands on the top border, the badges on the bottom
+    // one: at 80 columns a long GUN leaves no room for both.
+    let mut badges = vec![Span::styled(badge, badge_style)];
     if chrome.rehearsal {
-        right.push(Span::styled(" REHEARSAL ", rehearsal_style()));
+        badges.push(Span::styled(" REHEARSAL ", rehearsal_style()));
     }
     let outer = Block::bordered()
         .border_style(border)
         .title_top(Line::from(format!(" {} · {} ", chrome.script, chrome.scope)).left_aligned())
-        .title_top(Line::from(right).right_aligned());
+        .title_top(Line::from(Span::styled(where_, border)).right_aligned())
+        .title_bottom(Line::from(badges).right_aligned());
     let inner = outer.inner(area);
     f.render_widget(Clear, area);
     f.render_widget(outer, area);
