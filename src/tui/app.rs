@@ -112,6 +112,30 @@ impl<B: Backend> TuiUi<B> {
         self.left
     }
 
+    /// Fills the frame from `script` before a run is open (its inputs are
+    /// asked first): every step to come, and the network badge.
+    pub fn script(&mut self, script: &crate::script::Script, allow_network: bool) {
+        self.chrome.steps = script
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| StepLine {
+                title: view::safe(&s.title),
+                state: if i == 0 {
+                    crate::ceremony::run::StepState::Current
+                } else {
+                    crate::ceremony::run::StepState::Pending
+                },
+            })
+            .collect();
+        self.chrome.current = Some(0);
+        self.chrome.actor = "operator".into();
+        self.chrome.say = "Before the first step: the ceremony's inputs.".into();
+        if allow_network {
+            self.chrome.network = Network::Allowed;
+        }
+    }
+
     /// Takes the frame from where `runner` stands.
     pub fn refresh(&mut self, runner: &Runner<'_>) {
         let states = runner.states();
