@@ -334,6 +334,28 @@ fn q_pauses_and_the_run_resumes_at_the_same_step_and_ctrl_c_restores_the_termina
     let sc = t.wait("step 2/18", true);
     assert!(sc.contains("✓  1 Air-gap check"), "{sc}");
     assert!(sc.contains("▶  2 Roll call"), "{sc}");
+    // A resize redraws the frame at the new size.
+    let st = t
+        .tmux()
+        .args(["resize-window", "-t", "c", "-x", "120", "-y", "40"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let start = Instant::now();
+    loop {
+        let sc = t.screen();
+        let last = sc.lines().rfind(|l| l.starts_with('└')).unwrap_or("");
+        if last.chars().count() == 120 && sc.lines().filter(|l| l.starts_with('│')).count() == 38
+        {
+            assert!(sc.contains("▶  2 Roll call"), "{sc}");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "not redrawn at 120x40:\n{sc}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     // Ctrl-C in a form leaves, restores the terminal, records nothing.
     t.keys(&["Enter"]);
     t.wait("Roll call: administrator", true);
