@@ -356,8 +356,26 @@ fn q_pauses_and_the_run_resumes_at_the_same_step_and_ctrl_c_restores_the_termina
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    // Ctrl-C in a form leaves, restores the terminal, records nothing.
+    // ? shows the help over the screen; any key closes it.
+    t.keys(&["?"]);
+    t.wait("this help; any key closes it", true);
+    t.keys(&["x"]);
+    let start = Instant::now();
+    while t.screen().contains("any key closes it") {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the help stayed up"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Esc abandons a form: the step is shown failed, nothing recorded,
+    // and Enter tries it again.
     t.keys(&["Enter"]);
+    t.wait("Roll call: administrator", true);
+    t.keys(&["Escape"]);
+    t.wait("The step failed: the step was abandoned", true);
+    t.keys(&["Enter"]);
+    // Ctrl-C in a form leaves, restores the terminal, records nothing.
     t.wait("Roll call: administrator", true);
     t.keys(&["C-c"]);
     let sc = t.wait("EXIT=", false);
