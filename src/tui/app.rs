@@ -65,11 +65,14 @@ fn cancelled() -> Error {
         .hint("nothing was recorded for it: Enter on the step screen tries it again")
 }
 
+/// Field `i`'s value, the field then zeroized and emptied (so a refused
+/// answer is typed afresh, and no buffer of it is left behind).
 fn take(f: &mut Form, i: usize) -> String {
-    f.fields
-        .get_mut(i)
-        .map(|x| std::mem::take(&mut *x.value))
-        .unwrap_or_default()
+    let v = f.value(i).to_string();
+    if let Some(x) = f.fields.get_mut(i) {
+        zeroize::Zeroize::zeroize(&mut *x.value);
+    }
+    v
 }
 
 impl<B: Backend> TuiUi<B> {
@@ -288,8 +291,13 @@ impl<B: Backend> TuiUi<B> {
         let Outcome::Exported { out, files } = outcome else {
             return Ok(());
         };
-        // QR: the full-screen frames of this export (helper Q's QrCarousel,
-        // src/tui/qr.rs) are shown here once that widget is merged.
+        // QR CALL SITE: the export's frames, full screen, go here once helper
+        // Q's `QrCarousel` (src/tui/qr.rs, branch wt-q) is merged; it needs
+        // wt-q's `frames::frames_fitting` and `qr::modules` too, so it could
+        // not be brought in alone. The screen: the bundle read back from
+        // `out`, packed (`frames::pack`), `QrCarousel::new(&payload, size)`
+        // drawn over the whole terminal; ←/→ step, Space pauses, +/- the
+        // interval, Resize calls `resize`, Enter leaves.
         let mut s = Screen::Notice(forms::exported(out, files));
         loop {
             if let Action::Submit | Action::Cancel = self.modal(&mut s)? {
@@ -355,9 +363,15 @@ impl<B: Backend> TuiUi<B> {
                 None
             };
             match why {
-                None => return Ok(Passphrase::from(take(&mut f, 0))),
+                // Copied out of the field, which zeroizes its own buffer.
+                None => return Ok(Passphrase::from(f.value(0))),
                 Some(w) => {
-                    let _ = (take(&mut f, 0), take(&mut f, 1));
+                    // Both typed again; the values are zeroized, not kept.
+                    for i in 0..2 {
+                        if let Some(x) = f.fields.get_mut(i) {
+                            zeroize::Zeroize::zeroize(&mut *x.value);
+                        }
+                    }
                     f.focus = 0;
                     f.refused = Some(w.into());
                     form = f;

@@ -45,6 +45,15 @@ pub enum Tone {
     Quiet,
 }
 
+/// The most bytes a passphrase field holds.
+const SECRET_CAPACITY: usize = 1024;
+
+/// Whether `c` may be typed into `f`: a secret never outgrows its buffer.
+fn fits(f: &Field, c: char) -> bool {
+    let limit = if f.masked { SECRET_CAPACITY } else { 4096 };
+    f.value.len() + c.len_utf8() <= limit
+}
+
 /// One field of a form.
 pub struct Field {
     /// Its label.
@@ -81,7 +90,9 @@ impl Field {
     pub fn secret(label: &str) -> Field {
         Field {
             label: label.into(),
-            value: Zeroizing::new(String::new()),
+            // Room enough that typing never reallocates: a grown String
+            // would leave the old buffer, unzeroized, on the heap.
+            value: Zeroizing::new(String::with_capacity(SECRET_CAPACITY)),
             masked: true,
         }
     }
@@ -199,7 +210,7 @@ impl Form {
             }
             KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
                 if let Some(f) = self.fields.get_mut(self.focus)
-                    && f.value.len() < 4096
+                    && fits(f, c)
                 {
                     f.value.push(c);
                 }
