@@ -126,6 +126,22 @@ fn first_words(screen: &str) -> String {
     body.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Waits for `needle` and for the words to read back under it, and
+/// returns the first four.
+fn words_on(t: &Tmux, needle: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let sc = t.wait(needle, true);
+        if sc.contains("then:") && sc.contains("Words ") {
+            let w = first_words(&sc);
+            assert_eq!(w.split(' ').count(), 4, "{sc}");
+            return w;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no words:\n{sc}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// A custodian's check words, from her sheet.
 fn sheet_words(dir: &Path, name: &str) -> String {
     let shares = dir.join("shares");
@@ -219,9 +235,7 @@ fn initial_root_is_completed_by_keystrokes_in_a_real_terminal() {
 
     // The server's timestamp key: one wrong read-back, refused, then right.
     step(&t, 4, n);
-    let sc = t.wait("Read back the fingerprint of key server-timestamp", true);
-    let words = first_words(&sc);
-    assert_eq!(words.split(' ').count(), 4, "{sc}");
+    let words = words_on(&t, "Read back the fingerprint of key server-timestamp");
     t.line("these are wrong");
     let sc = t.wait("REFUSED", true);
     assert!(sc.contains("not the words on the screen"), "{sc}");
@@ -235,8 +249,7 @@ fn initial_root_is_completed_by_keystrokes_in_a_real_terminal() {
     step(&t, 5, n);
     new_passphrase(&t, "root-1");
     step(&t, 6, n);
-    let sc = t.wait("Read back the fingerprint of key root-1", true);
-    t.line(&first_words(&sc));
+    t.line(&words_on(&t, "Read back the fingerprint of key root-1"));
     for (k, label) in [(7, "root-2"), (8, "root-3"), (9, "targets-1")] {
         step(&t, k, n);
         new_passphrase(&t, label);
@@ -270,10 +283,11 @@ fn initial_root_is_completed_by_keystrokes_in_a_real_terminal() {
 
     // Signing: the plan with its tally, a wrong read-back, then right.
     step(&t, 12, n);
-    let sc = t.wait("Sign root version 1", true);
-    assert!(sc.contains("new root v1 needs 2"), "{sc}");
+    // (The step's own title is "Sign root version 1": wait for the plan.)
+    let words = words_on(&t, "new root v1 needs 2");
+    let sc = t.screen();
+    assert!(sc.contains("first four digest words"), "{sc}");
     assert!(sc.contains("· root-2"), "{sc}");
-    let words = first_words(&sc);
     t.line("ladder orbit crisp velvet");
     let sc = t.wait("REFUSED", true);
     assert!(sc.contains("attempt 2 of 3"), "{sc}");
