@@ -14,6 +14,10 @@ command -v zbarimg >/dev/null 2>&1 || need_apt+=(zbar-tools)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # `ip netns` for the air-gap check's namespace tests.
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+# tmux drives the terminal UI's whole-ceremony tests; script (util-linux)
+# gives `export --qr terminal` a real 80x24 terminal.
+command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
+command -v script >/dev/null 2>&1 || need_apt+=(util-linux)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

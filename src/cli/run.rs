@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::script::Script;
 use crate::script::answers::Answers;
 use crate::transfer::input::{Limit, read_file};
+use crate::tui;
 use crate::{errln, outln};
 
 /// Arguments of `run`.
@@ -74,9 +75,7 @@ pub fn run(cli: &Cli, a: &RunArgs) -> Result<()> {
         given.insert(k.to_string(), v.to_string());
     }
     let Some(answers_path) = &a.answers else {
-        return Err(Error::input(
-            "the terminal UI for `run` is not wired in this build: give --answers FILE",
-        ));
+        return in_terminal(cli, a, &script, given);
     };
     let mut ui =
         Answers::parse(&read_text(answers_path)?).map_err(|e| e.context(answers_path.display()))?;
@@ -105,6 +104,84 @@ pub fn run(cli: &Cli, a: &RunArgs) -> Result<()> {
         runner.ws.mark_rehearsal()?;
     }
     headless(&mut runner, &mut ui)
+}
+
+/// Runs the ceremony in the terminal UI, step by step, until it is done,
+/// paused (q) or left (Ctrl-C); the terminal is restored in every case.
+fn in_terminal(
+    cli: &Cli,
+    a: &RunArgs,
+    script: &Script,
+    given: BTreeMap<String, String>,
+) -> Result<()> {
+    // Refuse before anything is made: no terminal, no screens.
+    if !tui::term::available() {
+        return Err(Error::input(
+            "`ceremony run` without --answers needs a terminal for its screens",
+        )
+        .hint("give --answers FILE to run with no terminal (rehearsals, CI)"));
+    }
+    let dir = run_dir(cli, a.rehearsal)?;
+    let scope = match &script.gun {
+        Some(_) => format!("{} {}", script.dialect, gun_of(script, &given)),
+        None => script.dialect.to_string(),
+    };
+    let (term, guard) = tui::term::start()?;
+    let chrome = tui::view::Chrome::new(&script.name, &scope, a.rehearsal);
+    let mut ui = tui::TuiUi::new(term, tui::term::keys(), chrome).with_drain(tui::term::drain);
+    ui.script(script, a.allow_network);
+    let mut runner = Runner::open(&dir, script, given, a.allow_network, &mut ui)?;
+    if a.rehearsal && !runner.ws.rehearsal() {
+        if !runner.state.done.is_empty() {
+            return Err(Error::input(
+                "this ceremony was started for real: it cannot become a rehearsal",
+            ));
+        }
+        runner.ws.mark_rehearsal()?;
+    }
+    ui.chrome.rehearsal = runner.ws.rehearsal();
+    if let Some(g) = runner.ws.gun() {
+        ui.chrome.scope = tui::view::safe(&format!("{} {g}", script.dialect));
+    }
+    let mut failed: Option<String> = None;
+    let paused = loop {
+        ui.refresh(&runner);
+        let Some(i) = runner.next() else { break false };
+        if ui.step_screen(failed.take())? == tui::Choice::Pause {
+            break true;
+        }
+        match runner.step(&mut ui) {
+            Ok(o) => {
+                ui.log(&format!("step {} done: {}", i + 1, describe(&o)));
+                ui.exported(&o)?;
+            }
+            Err(e) if ui.left() => return Err(e),
+            Err(e) => {
+                ui.log(&format!("step {} failed: {}", i + 1, e.reason()));
+                failed = Some(e.reason().to_string());
+            }
+        }
+    };
+    let shown = runner.ws.dir().display().to_string();
+    ui.done(&shown, paused)?;
+    drop(guard);
+    if paused {
+        errln!(
+            "paused at step {} of {}: resume with `ceremony -C {shown} run SCRIPT`",
+            runner.next().map_or(0, |i| i + 1),
+            runner.script.steps.len()
+        );
+    } else {
+        errln!("ceremony {} complete", runner.script.name);
+    }
+    outln!("{shown}");
+    Ok(())
+}
+
+/// The GUN as the script names it, inputs substituted where known.
+fn gun_of(script: &Script, given: &BTreeMap<String, String>) -> String {
+    let g = script.gun.clone().unwrap_or_default();
+    crate::script::substitute(&g, given).unwrap_or(g)
 }
 
 /// Runs every remaining step with no terminal, narrating on stderr.
