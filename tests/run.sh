@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, with the real peers it needs. Installs what is
-# missing: Debian's notary (client + server), age, zbar-tools, openssl and
+# missing: Debian's notary (client + server), age, zbar-tools, openssl, tmux and
 # iproute2 (`ip netns`), and python-tuf 7.0.1 from PyPI. Tests start
 # notary-server themselves on 127.0.0.1 and stop it afterwards.
 set -euo pipefail

@@ -271,3 +271,57 @@ fn export_qr_terminal_fits_an_80x24_terminal_and_reads_back() {
     }
     assert!(files.iter().any(|(n, _)| n == "root.json"));
 }
+
+/// The export screen of `ceremony run`: `r` shows the folder's files as
+/// QR frames over the whole terminal, → steps to the next one, and what is
+/// on the screen is a frame of the bundle read back from the folder.
+#[test]
+fn the_export_screen_shows_the_written_files_as_frames() {
+    use ceremony::ceremony::step::Outcome;
+    use ceremony::tui::view::Chrome;
+    use crossterm::event::{Event, KeyCode, KeyEvent};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let mut files = vec![
+        ("root.json".to_string(), vec![b'{'; 900]),
+        ("REHEARSAL".to_string(), b"REHEARSAL: a test\n".to_vec()),
+    ];
+    let sums = ceremony::transfer::manifest(&files);
+    files.push(("SHA256SUMS".to_string(), sums.into_bytes()));
+    for (n, b) in &files {
+        std::fs::write(out.join(n), b).unwrap();
+    }
+    let bundle = ceremony::ceremony::import::read_bundle(&out).unwrap();
+    let payload = frames::pack(&bundle).unwrap();
+    let expected = QrCarousel::new(&payload, (80, 24)).unwrap();
+    assert!(expected.len() >= 2, "the test needs two frames at least");
+
+    let mut keys = vec![
+        Event::Key(KeyEvent::from(KeyCode::Char('r'))),
+        Event::Key(KeyEvent::from(KeyCode::Right)),
+    ]
+    .into_iter();
+    let mut ui = ceremony::tui::TuiUi::new(
+        Terminal::new(TestBackend::new(80, 24)).unwrap(),
+        Box::new(move || {
+            keys.next()
+                .ok_or_else(|| std::io::Error::other("the test ran out of keys"))
+        }),
+        Chrome::new("initial-root", "notary example", true),
+    );
+    let outcome = Outcome::Exported {
+        out: out.display().to_string(),
+        files: vec![],
+    };
+    // The keys run out while the second frame is up.
+    assert!(ui.exported(&outcome).is_err());
+    let buf = ui.terminal().backend().buffer().clone();
+    let header = screen_text(&buf, 0);
+    assert!(
+        header.starts_with("REHEARSAL") && header.contains(&format!("frame 2/{}", expected.len())),
+        "{header}"
+    );
+    assert_eq!(decode(bitmap(&buf)), expected.frames()[1]);
+}

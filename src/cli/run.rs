@@ -128,7 +128,9 @@ fn in_terminal(
     };
     let (term, guard) = tui::term::start()?;
     let chrome = tui::view::Chrome::new(&script.name, &scope, a.rehearsal);
-    let mut ui = tui::TuiUi::new(term, tui::term::keys(), chrome).with_drain(tui::term::drain);
+    let mut ui = tui::TuiUi::new(term, tui::term::keys(), chrome)
+        .with_drain(tui::term::drain)
+        .with_poll(tui::term::poll);
     ui.script(script, a.allow_network);
     let mut runner = Runner::open(&dir, script, given, a.allow_network, &mut ui)?;
     if a.rehearsal && !runner.ws.rehearsal() {

@@ -47,6 +47,7 @@ pub struct TuiUi<B: Backend> {
     read_back_try: usize,
     clock: fn() -> String,
     drain: fn(),
+    poll: fn(std::time::Duration) -> bool,
 }
 
 impl<B: Backend> std::fmt::Debug for TuiUi<B> {
@@ -89,6 +90,7 @@ impl<B: Backend> TuiUi<B> {
             read_back_try: 0,
             clock: now_hms,
             drain: || {},
+            poll: |_| true,
         }
     }
 
@@ -102,6 +104,13 @@ impl<B: Backend> TuiUi<B> {
     /// dropped with `drain`: nobody answers a screen she has not seen.
     pub fn with_drain(mut self, drain: fn()) -> Self {
         self.drain = drain;
+        self
+    }
+
+    /// QR frames move on by themselves while `poll` (is a key waiting,
+    /// within this long?) says no; without it (tests) they move by keys only.
+    pub fn with_poll(mut self, poll: fn(std::time::Duration) -> bool) -> Self {
+        self.poll = poll;
         self
     }
 
@@ -291,19 +300,67 @@ impl<B: Backend> TuiUi<B> {
         let Outcome::Exported { out, files } = outcome else {
             return Ok(());
         };
-        // QR CALL SITE: the export's frames, full screen, go here once helper
-        // Q's `QrCarousel` (src/tui/qr.rs, branch wt-q) is merged; it needs
-        // wt-q's `frames::frames_fitting` and `qr::modules` too, so it could
-        // not be brought in alone. The screen: the bundle read back from
-        // `out`, packed (`frames::pack`), `QrCarousel::new(&payload, size)`
-        // drawn over the whole terminal; ←/→ step, Space pauses, +/- the
-        // interval, Resize calls `resize`, Enter leaves.
         let mut s = Screen::Notice(forms::exported(out, files));
         loop {
-            if let Action::Submit | Action::Cancel = self.modal(&mut s)? {
-                return Ok(());
+            match self.modal(&mut s)? {
+                Action::Submit | Action::Cancel => return Ok(()),
+                // `r`: the same files as QR frames, for a camera on the
+                // online side; then back to this screen.
+                Action::Pause => self.qr_frames(out)?,
+                _ => {}
             }
         }
+    }
+
+    /// The export in `out`, read back from the folder (so what is shown is
+    /// what was written), as full-screen QR frames: ←/→ step, Space pauses,
+    /// Enter or Esc goes back. The frames move on by themselves.
+    fn qr_frames(&mut self, out: &str) -> Result<()> {
+        let files = crate::ceremony::import::read_bundle(std::path::Path::new(out))?;
+        let payload = crate::transfer::frames::pack(&files)?;
+        let size = self
+            .term
+            .size()
+            .map_err(|e| Error::input(format!("cannot read the terminal size: {e}")))?;
+        let mut qr = super::qr::QrCarousel::new(&payload, (size.width, size.height))?;
+        if self.chrome.rehearsal {
+            qr = qr.with_title("REHEARSAL");
+        }
+        let every = std::time::Duration::from_millis(900);
+        loop {
+            self.term
+                .draw(|f| f.render_widget(&qr, f.area()))
+                .map_err(|e| Error::input(format!("cannot draw on the terminal: {e}")))?;
+            if !(self.poll)(every) {
+                qr.tick();
+                continue;
+            }
+            let ev = (self.keys)()
+                .map_err(|e| Error::input(format!("cannot read the keyboard: {e}")))?;
+            match ev {
+                TermEvent::Resize(w, h) => {
+                    let _ = self.term.autoresize();
+                    // Too small a window keeps the frames it had and says so.
+                    let _ = qr.resize((w, h));
+                }
+                TermEvent::Key(k) if k.kind == KeyEventKind::Press => {
+                    use crossterm::event::{KeyCode, KeyModifiers};
+                    if k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c') {
+                        self.left = true;
+                        return Err(Error::input("the ceremony was left with Ctrl-C"));
+                    }
+                    match k.code {
+                        KeyCode::Right | KeyCode::Char('l') => qr.next(),
+                        KeyCode::Left | KeyCode::Char('h') => qr.prev(),
+                        KeyCode::Char(' ') => qr.toggle_pause(),
+                        KeyCode::Enter | KeyCode::Esc | KeyCode::Char('q') => break,
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.clear()
     }
 
     fn label(&self, id: &str) -> String {

@@ -217,7 +217,10 @@ pub fn exported(out: &str, files: &[(String, String)]) -> Form {
             ),
         );
     }
-    f.footnote = Some("Check the files on the removable media, then press Enter.".into());
+    f.footnote = Some(
+        "Check the files on the removable media, then press Enter. r shows them as QR frames."
+            .into(),
+    );
     f
 }
 

@@ -399,6 +399,8 @@ impl Screen {
                 KeyCode::Char('?') | KeyCode::F(1) => Action::Help,
                 _ => Action::None,
             },
+            // `r` on a notice asks for its QR frames (an export's).
+            Screen::Notice(_) if k.code == KeyCode::Char('r') => Action::Pause,
             Screen::Next { .. } | Screen::Notice(_) | Screen::Done { .. } => match k.code {
                 KeyCode::Enter => Action::Submit,
                 KeyCode::Char('?') | KeyCode::F(1) => Action::Help,

@@ -41,6 +41,12 @@ pub fn keys() -> Keys {
     Box::new(crossterm::event::read)
 }
 
+/// Whether a key (or resize) arrives within `d`; an error counts as one,
+/// so the caller reads it and sees the error.
+pub fn poll(d: std::time::Duration) -> bool {
+    crossterm::event::poll(d).unwrap_or(true)
+}
+
 /// Drops key presses already waiting (typed while the engine worked).
 pub fn drain() {
     while crossterm::event::poll(std::time::Duration::ZERO).unwrap_or(false) {
