@@ -300,9 +300,20 @@ fn initial_root_is_completed_by_keystrokes_in_a_real_terminal() {
     step(&t, 14, n);
     let sc = t.wait("The export is written", true);
     assert!(sc.contains("REHEARSAL"), "{sc}");
+    // r: the same files as full-screen QR frames, marked REHEARSAL; Enter
+    // goes back to the list of files.
+    t.keys(&["r"]);
+    let sc = t.wait("frame 1/", false);
+    assert!(sc.contains("REHEARSAL"), "{sc}");
+    assert!(sc.contains('▀') || sc.contains('▄'), "no code drawn:\n{sc}");
+    t.keys(&["Enter"]);
+    t.wait("The export is written", true);
     t.keys(&["Enter"]);
     step(&t, 15, n);
+    // Close signs the transcript with the root keys held here.
     step(&t, 16, n);
+    unlock(&t, "root-2");
+    unlock(&t, "root-3");
     t.wait("The ceremony is complete.", true);
     t.keys(&["Enter"]);
     let sc = t.wait("EXIT=", false);
@@ -315,6 +326,12 @@ fn initial_root_is_completed_by_keystrokes_in_a_real_terminal() {
     assert_eq!(v.code, 0, "{}\n{}", v.stdout, v.stderr);
     let state = std::fs::read_to_string(dir.join("run.json")).unwrap();
     assert!(state.contains("\"witness\": \"wendy\""), "{state}");
+    // The transcript the keystrokes made verifies, closed by both root keys
+    // held here, and it kept the refused read-backs.
+    let tv = run(&["-C", s(&dir), "transcript", "verify"]);
+    assert_eq!(tv.code, 0, "{}\n{}", tv.stdout, tv.stderr);
+    let transcript = std::fs::read_to_string(dir.join("transcript.jsonl")).unwrap();
+    assert!(transcript.contains("read-back-refused"), "{transcript}");
     eprintln!("the ceremony took {:?}", started.elapsed());
 }
 
