@@ -15,7 +15,8 @@ keys = "rehearsal-passphrase-1"
 name = "WITNESS"
 "#;
 
-/// A small TUF script: one key generated, read back, the ceremony closed.
+/// A small TUF script: a root key generated and read back, a targets key
+/// generated. (No close step: closing signs with a root, which it has not.)
 fn small(t: &Path, name: &str, label: &str) -> PathBuf {
     let text = format!(
         r#"name = "{name}"
@@ -38,10 +39,12 @@ say = "Read it back."
 do = "read-back"
 key = "{label}"
 [[step]]
-title = "Close"
+title = "Generate targets"
 actor = "operator"
-say = "Close."
-do = "close"
+say = "Generate a targets key."
+do = "generate-key"
+role = "targets"
+label = "{label}-t"
 "#
     );
     let p = t.join(format!("{name}.toml"));
