@@ -12,22 +12,6 @@ fn script(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("ceremony-scripts/{name}"))
 }
 
-fn age_recipient(dir: &Path, name: &str) -> String {
-    let key = dir.join(format!("{name}.key"));
-    let st = Command::new("age-keygen")
-        .arg("-o")
-        .arg(&key)
-        .output()
-        .unwrap();
-    assert!(st.status.success());
-    let out = Command::new("age-keygen")
-        .arg("-y")
-        .arg(&key)
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
 /// An answers file for tuf-initial-root.toml: four custodians with age
 /// keys, one with a passphrase.
 fn answers(t: &Path, out: &Path, read_back: &str) -> PathBuf {

@@ -27,22 +27,6 @@ fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("ceremony-scripts/tuf-initial-root.toml")
 }
 
-fn age_recipient(dir: &Path, name: &str) -> String {
-    let key = dir.join(format!("{name}.key"));
-    let st = Command::new("age-keygen")
-        .arg("-o")
-        .arg(&key)
-        .output()
-        .unwrap();
-    assert!(st.status.success());
-    let out = Command::new("age-keygen")
-        .arg("-y")
-        .arg(&key)
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
 /// An answers file for tuf-initial-root.toml; `witness` names the witness
 /// (an empty name makes every read-back fail).
 fn answers(t: &Path, out: &Path, recipients: &str, witness: &str, file: &str) -> PathBuf {

@@ -345,3 +345,20 @@ pub fn server_like_key(dir: &Path, name: &str) -> PathBuf {
     std::fs::write(&p, serde_json::to_vec(&k.object).unwrap()).unwrap();
     p
 }
+
+/// A new age identity `NAME.key` in `dir` (age-keygen), and its recipient.
+pub fn age_recipient(dir: &Path, name: &str) -> String {
+    let key = dir.join(format!("{name}.key"));
+    let st = Command::new("age-keygen")
+        .arg("-o")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(st.status.success());
+    let out = Command::new("age-keygen")
+        .arg("-y")
+        .arg(&key)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
