@@ -3,7 +3,9 @@
 //! real notary client: initial-root (a fresh client accepts it), rotate-root
 //! and recover-after-loss (the client holding the old root follows),
 //! add-delegation (the client lists the signer) and reissue-shares (the old
-//! set's shares are refused, the new set recovers the same key).
+//! set's shares are refused, the new set recovers the same key). In a second
+//! directory, rotate-root-by-request: a keyholder at another machine signs
+//! by request, the run pausing until her signed copy is back.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -83,6 +85,7 @@ administrator = ["ada"]
 operator = ["otto"]
 witness = ["wendy"]
 signer = ["alice"]
+keyholders = ["kim"]
 custodians = ["ann", "ben", "cat", "dan", "eve"]
 [passphrases]
 keys = "rehearsal-passphrase-1"
@@ -393,4 +396,202 @@ fn the_notary_scripts_run_in_one_directory_and_the_real_client_follows() {
         s(&t.join("ivy.key")),
     ]);
     assert_eq!(r.last_line(), root1_id);
+}
+
+#[test]
+fn a_keyholder_at_another_machine_signs_by_request_and_the_real_client_follows() {
+    if !need_peer("notary-server", "Debian package notary (notary-server)")
+        || !need_peer("notary", "Debian package notary (notary client)")
+        || !need_peer("age", "Debian package age")
+    {
+        return;
+    }
+    let srv = NotaryServer::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = t.join("room");
+    let trust = t.join("trust");
+    let url = srv.url();
+    let gun = "registry.example.com/ceremony/by-request";
+    let list = |trust: &Path| notary(&["-s", &url, "-d", s(trust), "list", gun]);
+    let keys = t.join("server-keys");
+    let fetch = publish(&srv, &["fetch-keys", gun, s(&keys)]);
+    assert_eq!(fetch.code, 0, "fetch-keys: {}", fetch.stderr);
+    let mut recipients = String::from("[recipients]\n");
+    for n in ["ann", "ben", "cat", "dan", "eve"] {
+        recipients.push_str(&format!("{n} = \"{}\"\n", age_recipient(t, n)));
+    }
+    let out1 = t.join("out1");
+    let a = answers(
+        t,
+        "initial",
+        &[("gun", gun), ("server_keys", s(&keys)), ("out", s(&out1))],
+        &recipients,
+    );
+    run_script(&dir, "initial-root.toml", &a);
+    assert_eq!(publish(&srv, &["push", s(&out1)]).code, 0);
+    assert_eq!(list(&trust).0, 0, "a fresh client refused initial-root");
+
+    // Kim's own machine: her root key, of which only the public half leaves.
+    let kim = t.join("kim");
+    ok(&["init", s(&kim), "--dialect", "notary", "--gun", gun]);
+    let kim_id = ok(&[
+        "-C",
+        s(&kim),
+        "key",
+        "generate",
+        "--role",
+        "root",
+        "--label",
+        "kim",
+    ])
+    .last_line();
+    let kim_pub = t.join("kim.pub.json");
+    ok(&["-C", s(&kim), "key", "export-public", &kim_id, s(&kim_pub)]);
+
+    let (requests, returned, out2) = (t.join("requests"), t.join("returned"), t.join("out2"));
+    std::fs::create_dir_all(&returned).unwrap();
+    let a = answers(
+        t,
+        "by-request",
+        &[
+            ("gun", gun),
+            ("keyholder_key", s(&kim_pub)),
+            ("requests", s(&requests)),
+            ("returned", s(&returned)),
+            ("out", s(&out2)),
+        ],
+        "",
+    );
+    let by_request = |code: i32| {
+        let r = run(&[
+            "-C",
+            s(&dir),
+            "run",
+            s(&script("rotate-root-by-request.toml")),
+            "--answers",
+            s(&a),
+            "--allow-network",
+        ]);
+        assert_eq!(r.code, code, "{}\n{}", r.stdout, r.stderr);
+        r
+    };
+    // The run goes as far as it can and pauses for Kim's signed copy.
+    let r = by_request(2);
+    assert!(r.stderr.contains("no signed requests in"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .lines()
+            .any(|l| l.contains("root-4") && l.contains("waiting: signs elsewhere")),
+        "the keyholder screen does not show kim waiting:\n{}",
+        r.stderr
+    );
+    let request = requests.join("root-v2.request.json");
+    assert!(request.exists(), "{}", r.stderr);
+    let done = run_state(&dir)["done"].as_array().unwrap().len();
+    let written = &run_state(&dir)["done"][done - 1];
+    assert_eq!(written["did"], "request-written", "{written}");
+    assert_eq!(written["keyholders"], serde_json::json!(["root-4"]));
+
+    // Brought back unsigned: refused, and the run stays at the step.
+    std::fs::copy(&request, returned.join("unsigned.json")).unwrap();
+    let r = by_request(2);
+    assert!(
+        r.stderr
+            .contains("none carries a signature the staged root lacks"),
+        "{}",
+        r.stderr
+    );
+    std::fs::remove_file(returned.join("unsigned.json")).unwrap();
+
+    // Signed by a key the root does not list (an impostor's machine):
+    // refused as a failed verification, nothing merged.
+    let other = t.join("other");
+    ok(&["init", s(&other), "--dialect", "notary", "--gun", gun]);
+    let other_id = ok(&[
+        "-C",
+        s(&other),
+        "key",
+        "generate",
+        "--role",
+        "root",
+        "--label",
+        "x",
+    ])
+    .last_line();
+    let held = t
+        .join("trust")
+        .join(format!("tuf/{gun}/metadata/root.json"));
+    let forged = t.join("forged.json");
+    let r = run(&[
+        "request",
+        "sign",
+        "--yes",
+        s(&request),
+        "--trusted-root",
+        s(&held),
+        "--key-file",
+        s(&other.join(format!("keys/{other_id}.age"))),
+        "--out",
+        s(&forged),
+    ]);
+    assert_ne!(
+        r.code, 0,
+        "a key of no root signed the request: {}",
+        r.stdout
+    );
+    let mut doctored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&request).unwrap()).unwrap();
+    doctored["signatures"] = serde_json::json!([{
+        "keyid": other_id, "method": "ecdsa", "sig": "AAAA"
+    }]);
+    std::fs::write(returned.join("doctored.json"), doctored.to_string()).unwrap();
+    let before = snapshot(&dir.join("staged"));
+    let r = by_request(1);
+    assert!(r.stderr.contains("not a root key"), "{}", r.stderr);
+    assert_unchanged(&dir.join("staged"), &before);
+    std::fs::remove_file(returned.join("doctored.json")).unwrap();
+
+    // Kim signs at her machine, checked against the root her client holds.
+    let r = ok(&[
+        "request",
+        "sign",
+        "--yes",
+        s(&request),
+        "--trusted-root",
+        s(&held),
+        "--key-file",
+        s(&kim.join(format!("keys/{kim_id}.age"))),
+        "--out",
+        s(&returned.join("kim.json")),
+    ]);
+    assert!(r.stdout.contains("root version 2"), "{}", r.stdout);
+    let r = by_request(0);
+    assert!(r.stderr.contains("signed with root-4"), "{}", r.stderr);
+    assert!(r.stderr.contains("her tool noted"), "{}", r.stderr);
+    let merged = run_state(&dir)["done"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["did"] == "requests-merged")
+        .cloned()
+        .unwrap();
+    assert_eq!(merged["complete"], true, "{merged}");
+    let by = merged["signed_by"].as_array().unwrap();
+    assert_eq!(by.len(), 1, "{merged}");
+    assert!(by[0].as_str().unwrap().starts_with("root-4 "), "{merged}");
+
+    // The client holding root 1 follows to root 2, which lists Kim's key.
+    let r = publish(&srv, &["push", s(&out2)]);
+    assert_eq!(r.code, 0, "push: {}", r.stderr);
+    let (code, text) = list(&trust);
+    assert_eq!(code, 0, "the client holding root 1 refused root 2: {text}");
+    let p = trust.join(format!("tuf/{gun}/metadata/root.json"));
+    let root: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+    assert_eq!(root["signed"]["version"], 2);
+    let ids = root["signed"]["roles"]["root"]["keyids"]
+        .as_array()
+        .unwrap();
+    assert!(ids.contains(&serde_json::json!(kim_id)), "{root}");
+    assert_eq!(ids.len(), 3);
 }

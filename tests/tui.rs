@@ -539,3 +539,115 @@ fn a_new_passphrase_typed_differently_twice_is_refused_then_taken() {
     let shown = text(u.terminal());
     assert!(!shown.contains("good-pass") && !shown.contains("first-pass"));
 }
+
+/// Root version 3, signed here by alice; bob signs at his machine, dave's
+/// key exists only as shares, carol's was lost.
+fn keyholders() -> ceremony::ceremony::keyholders::Keyholders {
+    use ceremony::ceremony::custody::Custody;
+    use ceremony::ceremony::keyholders::{Keyholder, Keyholders};
+    use ceremony::ceremony::root::RootTally;
+    use ceremony::signature::Tally;
+    let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let k = |label: &str, old, new, custody, signed| Keyholder {
+        id: format!("{label}-id"),
+        label: label.into(),
+        old,
+        new,
+        custody,
+        signed,
+    };
+    Keyholders {
+        tally: RootTally {
+            version: 3,
+            old: Some((
+                2,
+                Tally {
+                    threshold: 2,
+                    valid: ids(&["alice-id"]),
+                    missing: ids(&["bob-id", "carol-id"]),
+                    problems: vec![],
+                },
+            )),
+            new: Tally {
+                threshold: 2,
+                valid: ids(&["alice-id"]),
+                missing: ids(&["bob-id", "dave-id"]),
+                problems: vec![],
+            },
+        },
+        keys: vec![
+            k("alice", true, true, Custody::Held, true),
+            k("bob", true, true, Custody::Elsewhere, false),
+            k("carol", true, false, Custody::Lost, false),
+            k("dave", false, true, Custody::SharesOnly, false),
+        ],
+        digest: "00".repeat(32),
+        words: "amber cliff ladder orbit crisp velvet harbor mint oyster tunnel rose sand".into(),
+    }
+}
+
+#[test]
+fn the_keyholder_screen_shows_who_signs_elsewhere_and_reads_their_copies() {
+    let k = keyholders();
+    assert_eq!(k.away(), vec!["bob".to_string()]);
+    let s = Screen::Form(forms::keyholders(&k, "/media/returned"));
+    shots("keyholders", &chrome(8, false), &s, false);
+    for size in SIZES {
+        let out = text(&draw(&chrome(8, false), &s, false, size));
+        assert!(out.contains("old root v2: 1 of 2 needed"), "{out}");
+        assert!(out.contains("new root v3: 1 of 2 needed"), "{out}");
+        for (who, state) in [
+            ("alice", "✓ signed"),
+            ("bob", "waiting: signs elsewhere"),
+            ("carol", "lost"),
+            ("dave", "as shares here"),
+        ] {
+            assert!(
+                out.lines().any(|l| l.contains(who) && l.contains(state)),
+                "{who} is not shown as {state:?} at {size:?}:\n{out}"
+            );
+        }
+        assert!(
+            out.contains("amber  cliff  ladder  orbit"),
+            "the words are cut at {size:?}:\n{out}"
+        );
+        assert!(out.contains("/media/returned"), "{out}");
+    }
+    // The folder is filled in: Enter alone reads it; another path can be
+    // typed after it.
+    let mut s = Screen::Form(forms::keyholders(&k, "/media/returned"));
+    assert_eq!(s.key(code(KeyCode::Enter)), Action::Submit);
+    let Screen::Form(f) = &s else { panic!() };
+    assert_eq!(f.value(0), "/media/returned");
+    // Through the UI: the answer is the list of paths typed.
+    let mut ui = ui(typed(", /media/other.json"));
+    let a = ui
+        .ask(Ask::SignedRequests {
+            keyholders: &k,
+            from: "/media/returned",
+        })
+        .unwrap();
+    assert_eq!(
+        a,
+        Answer::List(vec!["/media/returned".into(), "/media/other.json".into()])
+    );
+}
+
+#[test]
+fn the_request_written_screen_names_who_signs_elsewhere() {
+    let words = "amber cliff ladder orbit crisp velvet harbor mint oyster tunnel rose sand";
+    let f = forms::request_written(
+        3,
+        "/media/requests/root-v3.request.json",
+        words,
+        &["bob".into()],
+    );
+    let s = Screen::Notice(f);
+    shots("request_written", &chrome(8, false), &s, false);
+    for size in SIZES {
+        let out = text(&draw(&chrome(8, false), &s, false, size));
+        assert!(out.contains("To sign at their own machines: bob"), "{out}");
+        assert!(out.contains("amber cliff ladder orbit"), "{out}");
+        assert!(out.contains("QR frames"), "{out}");
+    }
+}

@@ -19,6 +19,7 @@ pub mod custody;
 pub mod delegations;
 pub mod export;
 pub mod import;
+pub mod keyholders;
 pub mod keys;
 pub mod lost;
 pub mod requests;

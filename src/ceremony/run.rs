@@ -374,6 +374,26 @@ impl<'s> Runner<'s> {
                     keys: o.keys.iter().map(|k| k.display.clone()).collect(),
                 })
             }
+            Step::ImportKey { path, role, label } => {
+                let bytes =
+                    transfer::input::read_file(Path::new(path), transfer::input::Limit::Small)?;
+                let rec = ws.import_key(role, &bytes, Some(label), Self::now())?;
+                ui.event(Event::Note(format!(
+                    "took in {} key {}: {}",
+                    rec.role,
+                    rec.display(),
+                    words::key_phrase(&rec.id)
+                )));
+                Ok(Outcome::Imported {
+                    keys: vec![rec.display()],
+                })
+            }
+            Step::RequestSignatures { out } => {
+                super::keyholders::request_step(ws, Path::new(out), ui, Self::now())
+            }
+            Step::CollectSignatures { from } => {
+                super::keyholders::collect_step(ws, from, ui, Self::now())
+            }
             Step::ReadBack { key } => {
                 let rec = ws.find_key(key)?;
                 let phrase = words::key_phrase(&rec.id);

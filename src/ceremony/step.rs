@@ -26,6 +26,16 @@ pub enum Step {
         /// The bundle folder, QR frame folder or file.
         path: String,
     },
+    /// Take in the public half of a key made elsewhere (a keyholder's, at
+    /// her own machine).
+    ImportKey {
+        /// The public key file (Notary key JSON, TUF key object, PEM).
+        path: String,
+        /// Its role.
+        role: String,
+        /// Its label here.
+        label: String,
+    },
     /// A witness reads back a key's fingerprint words.
     ReadBack {
         /// The key (label or ID).
@@ -112,6 +122,18 @@ pub enum Step {
         #[serde(default)]
         from_shares_of: Option<String>,
     },
+    /// Write a signing request for the staged root, for keyholders who
+    /// sign at their own machines.
+    RequestSignatures {
+        /// The folder the request is written to.
+        out: String,
+    },
+    /// Take back the keyholders' signed requests and merge their
+    /// signatures; the run waits here until they are brought.
+    CollectSignatures {
+        /// The folder the signed copies are brought to.
+        from: String,
+    },
     /// Add a Docker signer: `targets/<name>` and `targets/releases`.
     AddSigner {
         /// The signer's name.
@@ -156,6 +178,7 @@ impl Step {
             Step::Airgap => "airgap",
             Step::RollCall { .. } => "roll-call",
             Step::Import { .. } => "import",
+            Step::ImportKey { .. } => "import-key",
             Step::ReadBack { .. } => "read-back",
             Step::GenerateKey { .. } => "generate-key",
             Step::Split { .. } => "split",
@@ -164,6 +187,8 @@ impl Step {
             Step::RootRotate { .. } => "root-rotate",
             Step::MarkLost { .. } => "mark-lost",
             Step::SignRoot { .. } => "sign-root",
+            Step::RequestSignatures { .. } => "request-signatures",
+            Step::CollectSignatures { .. } => "collect-signatures",
             Step::AddSigner { .. } => "add-signer",
             Step::SignTargets { .. } => "sign-targets",
             Step::SignSnapshot => "sign-snapshot",
@@ -251,6 +276,32 @@ pub enum Outcome {
         /// SHA-256 of the signed body.
         digest: String,
     },
+    /// A signing request was written for keyholders elsewhere.
+    RequestWritten {
+        /// The staged version it asks to sign.
+        version: u64,
+        /// The file.
+        file: String,
+        /// SHA-256 of the file.
+        sha256: String,
+        /// SHA-256 of the body to sign.
+        digest: String,
+        /// Labels of the root keys not held here.
+        keyholders: Vec<String>,
+    },
+    /// Keyholders' signed requests were taken back and merged.
+    RequestsMerged {
+        /// The staged version.
+        version: u64,
+        /// Each file read, with its SHA-256.
+        files: Vec<(String, String)>,
+        /// Labels of the keys whose signatures came in.
+        signed_by: Vec<String>,
+        /// Whether the root joined the history.
+        complete: bool,
+        /// SHA-256 of the signed body.
+        digest: String,
+    },
     /// A delegation was added.
     SignerAdded {
         /// The signer.
@@ -328,6 +379,14 @@ pub enum Ask<'a> {
         words: &'a str,
         /// Why the last attempt was refused, if it was.
         refused: Option<&'a str>,
+    },
+    /// Keyholders at other machines bring signed requests: the paths of
+    /// the files or folders to read.
+    SignedRequests {
+        /// Who may sign and who has, by label.
+        keyholders: &'a crate::ceremony::keyholders::Keyholders,
+        /// The folder the script names for them.
+        from: &'a str,
     },
     /// Custodians bring shares of a key: the paths of their share files.
     Shares {

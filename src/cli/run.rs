@@ -260,6 +260,19 @@ pub fn describe(o: &Outcome) -> String {
             signed_by.join(", "),
             if *complete { "; complete" } else { "" }
         ),
+        Outcome::RequestWritten { version, file, .. } => {
+            format!("signing request for root version {version} written to {file}")
+        }
+        Outcome::RequestsMerged {
+            version,
+            signed_by,
+            complete,
+            ..
+        } => format!(
+            "root version {version}: signatures of {} merged{}",
+            signed_by.join(", "),
+            if *complete { "; complete" } else { "" }
+        ),
         Outcome::SignerAdded { name } => format!("signer {name} added"),
         Outcome::RoleSigned { role, version } => format!("{role} version {version} signed"),
         Outcome::Exported { out, files } => format!("{} files to {out}", files.len()),

@@ -245,6 +245,13 @@ impl RunUi for Answers {
                 }
                 Ok(Answer::Text(words.to_string()))
             }
+            Ask::SignedRequests { keyholders, from } => {
+                for l in keyholders.lines() {
+                    self.show(l);
+                }
+                // The folder the script names is where the copies come.
+                Ok(Answer::List(vec![from.to_string()]))
+            }
             Ask::Shares { key, .. } => self
                 .file
                 .shares

@@ -295,29 +295,74 @@ impl<B: Backend> TuiUi<B> {
         }
     }
 
-    /// After an export: the files written, and their QR frames.
+    /// After an export or a signing request: the files written, and their
+    /// QR frames (`r`), read back from disk so what is shown is what was
+    /// written.
     pub fn exported(&mut self, outcome: &Outcome) -> Result<()> {
-        let Outcome::Exported { out, files } = outcome else {
-            return Ok(());
+        let (form, read): (Form, Box<dyn Fn() -> Result<Vec<(String, Vec<u8>)>>>) = match outcome {
+            Outcome::Exported { out, files } => {
+                let out = out.clone();
+                (
+                    forms::exported(&out, files),
+                    Box::new(move || {
+                        crate::ceremony::import::read_bundle(std::path::Path::new(&out))
+                    }),
+                )
+            }
+            Outcome::RequestWritten {
+                version,
+                file,
+                keyholders,
+                ..
+            } => {
+                let path = std::path::PathBuf::from(file);
+                let words = self.request_words(&path);
+                let form = forms::request_written(*version, file, &words, keyholders);
+                (
+                    form,
+                    Box::new(move || {
+                        let bytes = crate::transfer::input::read_file(
+                            &path,
+                            crate::transfer::input::Limit::Request,
+                        )?;
+                        let name = path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_else(|| "request.json".into());
+                        Ok(vec![(name, bytes)])
+                    }),
+                )
+            }
+            _ => return Ok(()),
         };
-        let mut s = Screen::Notice(forms::exported(out, files));
+        let mut s = Screen::Notice(form);
         loop {
             match self.modal(&mut s)? {
                 Action::Submit | Action::Cancel => return Ok(()),
                 // `r`: the same files as QR frames, for a camera on the
-                // online side; then back to this screen.
-                Action::Pause => self.qr_frames(out)?,
+                // other side; then back to this screen.
+                Action::Pause => {
+                    let files = read()?;
+                    self.qr_frames(&files)?
+                }
                 _ => {}
             }
         }
     }
 
-    /// The export in `out`, read back from the folder (so what is shown is
-    /// what was written), as full-screen QR frames: ←/→ step, Space pauses,
-    /// Enter or Esc goes back. The frames move on by themselves.
-    fn qr_frames(&mut self, out: &str) -> Result<()> {
-        let files = crate::ceremony::import::read_bundle(std::path::Path::new(out))?;
-        let payload = crate::transfer::frames::pack(&files)?;
+    /// The digest words of the request in `path`, as its file says.
+    fn request_words(&self, path: &std::path::Path) -> String {
+        crate::transfer::input::read_file(path, crate::transfer::input::Limit::Request)
+            .ok()
+            .and_then(|b| crate::transfer::request::Request::parse(&b).ok())
+            .map(|r| r.words())
+            .unwrap_or_default()
+    }
+
+    /// `files` as full-screen QR frames: ←/→ step, Space pauses, Enter or
+    /// Esc goes back. The frames move on by themselves.
+    fn qr_frames(&mut self, files: &[(String, Vec<u8>)]) -> Result<()> {
+        let payload = crate::transfer::frames::pack(files)?;
         let size = self
             .term
             .size()
@@ -604,6 +649,10 @@ impl<B: Backend> RunUi for TuiUi<B> {
                 f.refused = refused.map(str::to_string);
                 let mut f = self.form(f)?;
                 Ok(Answer::Text(take(&mut f, 0)))
+            }
+            Ask::SignedRequests { keyholders, from } => {
+                let paths = self.text(forms::keyholders(keyholders, from))?;
+                Ok(Answer::List(split_list(&paths)))
             }
             Ask::Shares { key, needed } => {
                 let paths = self.text(forms::shares(key, needed))?;

@@ -192,6 +192,37 @@ pub fn shares(key: &str, needed: u8) -> Form {
         .field(Field::text("Files", ""))
 }
 
+/// The keyholder screen: who may sign the staged root, who is here, who
+/// has signed; the folder (or files) their signed copies are read from.
+pub fn keyholders(k: &crate::ceremony::keyholders::Keyholders, from: &str) -> Form {
+    let mut f = Form::new(&format!(
+        "Keyholders: signatures for root version {}",
+        k.tally.version
+    ));
+    let lines = k.lines();
+    let counts = lines.len() - k.keys.len();
+    for (i, l) in lines.iter().enumerate() {
+        let tone = if i < counts {
+            Tone::Strong
+        } else {
+            Tone::Plain
+        };
+        f = f.line(tone, l);
+    }
+    f = f.line(
+        Tone::Quiet,
+        "Keyholders compare the digest words with their own screens.",
+    );
+    let mut f = pin_words(f, &k.words, READ_BACK_WORDS)
+        .pin(
+            Tone::Plain,
+            "Signed copies from: a folder, or files a, b, c",
+        )
+        .field(Field::text("From", from));
+    f.footnote = Some("Enter: read and check them. Esc: not yet.".into());
+    f
+}
+
 /// An irreversible step, confirmed by typing the key's label.
 pub fn irreversible(what: &str, label: &str, reason: Option<&str>) -> Form {
     let mut f = Form::new(&capitalised(what)).line(Tone::Warn, "This cannot be undone.");
@@ -221,6 +252,29 @@ pub fn exported(out: &str, files: &[(String, String)]) -> Form {
         "Check the files on the removable media, then press Enter. r shows them as QR frames."
             .into(),
     );
+    f
+}
+
+/// A signing request written for keyholders at other machines.
+pub fn request_written(version: u64, file: &str, words: &str, away: &[String]) -> Form {
+    let mut f = Form::new(&format!("Signing request for root version {version}"))
+        .line(Tone::Plain, &format!("Written: {file}"));
+    f = if away.is_empty() {
+        f.line(Tone::Quiet, "No keyholder elsewhere is still to sign.")
+    } else {
+        f.line(
+            Tone::Strong,
+            &format!("To sign at their own machines: {}", away.join(", ")),
+        )
+    };
+    let mut f = f
+        .line(
+            Tone::Plain,
+            "Each checks it against the root she trusts: ceremony request sign FILE --trusted-root ROOT.json --key-file KEY",
+        )
+        .line(Tone::Plain, "Administrator: read the digest words aloud.")
+        .line(Tone::Words, &format!("  {words}"));
+    f.footnote = Some("Enter goes on. r shows the request as QR frames.".into());
     f
 }
 
