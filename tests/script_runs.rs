@@ -358,3 +358,76 @@ fn a_hand_out_not_read_back_withdraws_the_set_and_keeps_the_key_file() {
     assert_eq!(list.lines().count(), 2, "{list}");
     assert_eq!(list.matches("(superseded)").count(), 1, "{list}");
 }
+
+#[test]
+fn the_same_script_is_held_again_only_with_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = t.join("c");
+    let script = t.join("yearly.toml");
+    let text = std::fs::read_to_string(small(t, "yearly", "LABEL"))
+        .unwrap()
+        .replace("LABEL", "${label}")
+        .replace(
+            "[roles]",
+            "[inputs]\nlabel = \"This year's key label\"\n[roles]",
+        );
+    std::fs::write(&script, text).unwrap();
+    let good = answers(t, "wendy");
+    let go = |label: &str, again: bool| {
+        let mut args = vec![
+            "-C",
+            s(&dir),
+            "run",
+            s(&script),
+            "--answers",
+            s(&good),
+            "--allow-network",
+        ];
+        let input = format!("label={label}");
+        args.extend(["--input", &input]);
+        if again {
+            args.push("--again");
+        }
+        run(&args)
+    };
+    let r = go("y-2026", false);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Run again as it was: nothing to do, nothing made, and the way to a
+    // new run is named.
+    let before = snapshot(&dir);
+    let r = go("y-2027", false);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("add --again"), "{}", r.stderr);
+    assert!(!r.stderr.contains("step 1/"), "{}", r.stderr);
+    assert_unchanged(&dir, &before);
+    // --again: the finished run is archived and a new one made.
+    let r = go("y-2027", true);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("step 1/3"), "{}", r.stderr);
+    assert!(dir.join("runs/001-yearly.json").exists());
+    let keys = ok(&["-C", s(&dir), "key", "list"]).stdout;
+    assert!(keys.contains("y-2026") && keys.contains("y-2027"), "{keys}");
+    // A run stopped half-way is resumed, never restarted by --again.
+    let r = run(&[
+        "-C",
+        s(&dir),
+        "run",
+        s(&script),
+        "--answers",
+        s(&answers(t, "")),
+        "--allow-network",
+        "--input",
+        "label=y-2028",
+        "--again",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let before = snapshot(&dir);
+    let r = go("y-2029", true);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("not finished"), "{}", r.stderr);
+    assert_unchanged(&dir, &before);
+    let r = go("y-2028", false);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(dir.join("runs/002-yearly.json").exists());
+}

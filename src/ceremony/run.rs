@@ -114,13 +114,16 @@ pub struct Runner<'s> {
 impl<'s> Runner<'s> {
     /// Opens `dir` for `script`: a new ceremony directory is made (with the
     /// script's dialect and GUN) when `dir` holds none; a run in progress
-    /// resumes when it was started with the same script. Inputs not given
-    /// are asked.
+    /// resumes when it was started with the same script. A finished run of
+    /// the same script is left as it is (nothing to do) unless `again` asks
+    /// for a new run of it (next year's rotation). Inputs not given are
+    /// asked.
     pub fn open(
         dir: &Path,
         script: &'s Script,
         mut inputs: BTreeMap<String, String>,
         allow_network: bool,
+        again: bool,
         ui: &mut dyn RunUi,
     ) -> Result<Runner<'s>> {
         let existing = dir.join("ceremony.json").is_file();
@@ -140,7 +143,15 @@ impl<'s> Runner<'s> {
         // inputs are in hand; an unfinished one holds the directory.
         let mut finished: Option<RunState> = None;
         if let Some(st) = state {
-            if st.digest == script.digest {
+            if again && st.digest == script.digest && !st.is_complete() {
+                return Err(Error::input(format!(
+                    "the run of {:?} in {} is not finished: --again starts a new run only after one is complete",
+                    st.script,
+                    dir.display()
+                ))
+                .hint("resume it: run the same command without --again"));
+            }
+            if st.digest == script.digest && !again {
                 return Ok(Runner {
                     ws: Workspace::open(dir)?,
                     script,

@@ -32,6 +32,11 @@ pub struct RunArgs {
     /// every screen.
     #[arg(long)]
     allow_network: bool,
+    /// Hold this script again in a directory where its last run finished
+    /// (the next rotation): that run is archived to runs/ and a new one
+    /// starts. Without it, a finished run has nothing left to do.
+    #[arg(long)]
+    again: bool,
     /// A value for one of the script's inputs: NAME=VALUE (repeat).
     #[arg(long = "input", value_name = "NAME=VALUE")]
     inputs: Vec<String>,
@@ -94,7 +99,7 @@ pub fn run(cli: &Cli, a: &RunArgs) -> Result<()> {
         )
         .hint("rehearse in a new directory (--rehearsal without -C)"));
     }
-    let mut runner = Runner::open(&dir, &script, given, a.allow_network, &mut ui)?;
+    let mut runner = Runner::open(&dir, &script, given, a.allow_network, a.again, &mut ui)?;
     if a.rehearsal && !runner.ws.rehearsal() {
         if !runner.state.done.is_empty() {
             return Err(Error::input(
@@ -132,7 +137,7 @@ fn in_terminal(
         .with_drain(tui::term::drain)
         .with_poll(tui::term::poll);
     ui.script(script, a.allow_network);
-    let mut runner = Runner::open(&dir, script, given, a.allow_network, &mut ui)?;
+    let mut runner = Runner::open(&dir, script, given, a.allow_network, a.again, &mut ui)?;
     if a.rehearsal && !runner.ws.rehearsal() {
         if !runner.state.done.is_empty() {
             return Err(Error::input(
@@ -200,6 +205,12 @@ fn headless(runner: &mut Runner<'_>, ui: &mut dyn RunUi) -> Result<()> {
         runner.ws.dir().display()
     );
     let total = runner.script.steps.len();
+    if runner.next().is_none() {
+        errln!(
+            "every step of this run is done; to hold {} again here, add --again",
+            runner.script.name
+        );
+    }
     while let Some(i) = runner.next() {
         let s = &runner.script.steps[i];
         errln!("{mark}step {}/{total}: {} — {}", i + 1, s.title, s.actor);

@@ -299,7 +299,7 @@ impl<B: Backend> TuiUi<B> {
     /// QR frames (`r`), read back from disk so what is shown is what was
     /// written.
     pub fn exported(&mut self, outcome: &Outcome) -> Result<()> {
-        let (form, read): (Form, Box<dyn Fn() -> Result<Vec<(String, Vec<u8>)>>>) = match outcome {
+        let (form, read): (Form, ReadFiles) = match outcome {
             Outcome::Exported { out, files } => {
                 let out = out.clone();
                 (
@@ -661,6 +661,9 @@ impl<B: Backend> RunUi for TuiUi<B> {
         }
     }
 }
+
+/// Reads the files a notice screen shows as QR frames, from disk.
+type ReadFiles = Box<dyn Fn() -> Result<Vec<(String, Vec<u8>)>>>;
 
 /// `a, b, c` as a list, empty items dropped.
 fn split_list(s: &str) -> Vec<String> {
