@@ -439,3 +439,165 @@ fn with_no_terminal_run_refuses_and_points_to_answers() {
     assert!(r.stderr.contains("--answers"), "{}", r.stderr);
     assert!(!dir.exists(), "a directory was made without a terminal");
 }
+
+#[test]
+fn a_keyholder_elsewhere_signs_by_request_while_the_run_waits_at_her_screen() {
+    if !need_tmux() || !need_peer("age-keygen", "Debian package age") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let gun = "registry.example.com/org/app";
+    let dir = t.join("c");
+    // The first ceremony, headless: root-1 as shares, root-2 and root-3 here.
+    let mut answers = format!(
+        "[inputs]\ngun = \"{gun}\"\nserver_keys = \"{}\"\nout = \"{}\"\n[recipients]\n",
+        s(&data("server-keys")),
+        s(&t.join("out1"))
+    );
+    for n in ["ann", "ben", "cat", "dan", "eve"] {
+        answers.push_str(&format!("{n} = \"{}\"\n", age_recipient(t, n)));
+    }
+    answers.push_str(
+        "[people]\nadministrator = [\"ada\"]\noperator = [\"otto\"]\nwitness = [\"wendy\"]\n\
+         custodians = [\"ann\", \"ben\", \"cat\", \"dan\", \"eve\"]\n\
+         [passphrases]\nkeys = \"pty-pass-1\"\n[witness]\nname = \"wendy\"\n",
+    );
+    let a = t.join("initial.toml");
+    std::fs::write(&a, answers).unwrap();
+    let r = run(&[
+        "-C",
+        s(&dir),
+        "run",
+        "ceremony-scripts/initial-root.toml",
+        "--answers",
+        s(&a),
+        "--rehearsal",
+        "--allow-network",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // Kim's machine: her root key; only its public half comes to the room.
+    let kim = t.join("kim");
+    common::ok(&["init", s(&kim), "--dialect", "notary", "--gun", gun]);
+    let kim_id = common::ok(&[
+        "-C",
+        s(&kim),
+        "key",
+        "generate",
+        "--role",
+        "root",
+        "--label",
+        "kim",
+    ])
+    .last_line();
+    let kim_pub = t.join("kim.pub.json");
+    common::ok(&["-C", s(&kim), "key", "export-public", &kim_id, s(&kim_pub)]);
+
+    let (requests, returned, out) = (t.join("requests"), t.join("returned"), t.join("out2"));
+    std::fs::create_dir_all(&returned).unwrap();
+    let cmd = format!(
+        "{BIN} -C {} run ceremony-scripts/rotate-root-by-request.toml --rehearsal --allow-network \
+         --input gun={gun} --input keyholder_key={} --input requests={} --input returned={} \
+         --input out={}",
+        s(&dir),
+        s(&kim_pub),
+        s(&requests),
+        s(&returned),
+        s(&out)
+    );
+    let tm = Tmux::start("by-request", &cmd, 80, 24);
+    let n = 11;
+    step(&tm, 1, n);
+    step(&tm, 2, n);
+    for (role, names) in [
+        ("administrator", "ada"),
+        ("operator", "otto"),
+        ("witness", "wendy"),
+        ("keyholders", "kim"),
+    ] {
+        tm.wait(&format!("Roll call: {role}"), true);
+        tm.line(names);
+    }
+    step(&tm, 3, n); // kim's public key comes in as root-4
+    step(&tm, 4, n);
+    tm.line(&words_on(&tm, "Read back the fingerprint of key"));
+    step(&tm, 5, n); // staged: root-4 in, root-3 out
+    step(&tm, 6, n);
+    tm.line(&words_on(&tm, "new root v2 needs 2"));
+    unlock(&tm, "root-2");
+    unlock(&tm, "root-3");
+
+    // The request: who signs elsewhere, its words, and its QR frames.
+    step(&tm, 7, n);
+    let sc = tm.wait("Signing request for root version 2", true);
+    assert!(sc.contains("To sign at their own machines: root-4"), "{sc}");
+    tm.keys(&["r"]);
+    let sc = tm.wait("frame 1/", false);
+    assert!(sc.contains('▀') || sc.contains('▄'), "no code drawn:\n{sc}");
+    tm.keys(&["Enter"]);
+    tm.wait("Signing request for root version 2", true);
+    tm.keys(&["Enter"]);
+
+    // The keyholder screen before her copy is back: the step stops and
+    // says why; the run waits at it.
+    step(&tm, 8, n);
+    let sc = tm.wait("Keyholders: signatures for root version 2", true);
+    assert!(
+        sc.lines()
+            .any(|l| l.contains("root-4") && l.contains("waiting: signs elsewhere")),
+        "{sc}"
+    );
+    assert!(sc.contains("old root v1: 2 of 2 needed (met)"), "{sc}");
+    assert!(sc.contains("new root v2: 1 of 2 needed"), "{sc}");
+    tm.keys(&["Enter"]);
+    tm.wait("no signed requests in", true);
+    tm.wait("step 8/11", true);
+
+    // At her machine, Kim checks the request against the root she holds
+    // and signs it; the copy is brought back.
+    let request = requests.join("root-v2.request.json");
+    let signed = run(&[
+        "request",
+        "sign",
+        "--yes",
+        s(&request),
+        "--trusted-root",
+        s(&dir.join("root/1.root.json")),
+        "--key-file",
+        s(&kim.join(format!("keys/{kim_id}.age"))),
+        "--out",
+        s(&returned.join("kim.json")),
+    ]);
+    assert_eq!(signed.code, 0, "{}\n{}", signed.stdout, signed.stderr);
+    tm.wait("Nothing was recorded for it.", true);
+    tm.keys(&["Enter"]);
+    tm.wait("Keyholders: signatures for root version 2", true);
+    tm.keys(&["Enter"]);
+    let sc = tm.wait("step 9/11", true);
+    assert!(sc.contains("signatures of root-4"), "{sc}");
+
+    step(&tm, 9, n);
+    tm.wait("The export is written", true);
+    tm.keys(&["Enter"]);
+    step(&tm, 10, n);
+    step(&tm, 11, n);
+    unlock(&tm, "root-2");
+    tm.wait("The ceremony is complete.", true);
+    tm.keys(&["Enter"]);
+    let sc = tm.wait("EXIT=", false);
+    assert!(sc.contains("EXIT=0"), "{sc}");
+    let v = run(&[
+        "verify",
+        s(&out),
+        "--gun",
+        gun,
+        "--trusted-root",
+        s(&dir.join("root/1.root.json")),
+    ]);
+    assert_eq!(v.code, 0, "{}\n{}", v.stdout, v.stderr);
+    let tv = run(&["-C", s(&dir), "transcript", "verify"]);
+    assert_eq!(tv.code, 0, "{}\n{}", tv.stdout, tv.stderr);
+    let transcript = std::fs::read_to_string(dir.join("transcript.jsonl")).unwrap();
+    assert!(transcript.contains("requests-merged"), "no merge recorded");
+}

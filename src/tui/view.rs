@@ -174,6 +174,16 @@ pub fn draw(f: &mut Frame<'_>, chrome: &Chrome, screen: &Screen, help: bool) {
     }
 }
 
+/// `text` in at most `room` characters: cut, with "…", when longer.
+fn fit(text: &str, room: usize) -> String {
+    if text.chars().count() <= room {
+        return text.to_string();
+    }
+    let mut t: String = text.chars().take(room.saturating_sub(1)).collect();
+    t.push('…');
+    t
+}
+
 fn rehearsal_style() -> Style {
     Style::default()
         .fg(Color::Black)
@@ -188,6 +198,9 @@ fn draw_steps(f: &mut Frame<'_>, chrome: &Chrome, area: Rect, border: Style) {
     let start = cur
         .saturating_sub(rows / 2)
         .min(chrome.steps.len().saturating_sub(rows));
+    // The mark, the number and the right border take 6 columns; a title
+    // longer than the rest ends in "…" (the body shows it whole).
+    let room = usize::from(area.width).saturating_sub(6);
     let lines: Vec<Line<'_>> = chrome
         .steps
         .iter()
@@ -200,7 +213,10 @@ fn draw_steps(f: &mut Frame<'_>, chrome: &Chrome, area: Rect, border: Style) {
                 StepState::Current => ("▶", Style::default().add_modifier(Modifier::BOLD)),
                 StepState::Pending => ("·", Style::default().fg(Color::DarkGray)),
             };
-            Line::styled(format!("{mark} {:>2} {}", i + 1, s.title), style)
+            Line::styled(
+                format!("{mark} {:>2} {}", i + 1, fit(&s.title, room)),
+                style,
+            )
         })
         .collect();
     f.render_widget(
