@@ -493,6 +493,12 @@ fn a_keyholder_at_another_machine_signs_by_request_and_the_real_client_follows()
     assert_eq!(written["did"], "request-written", "{written}");
     assert_eq!(written["keyholders"], serde_json::json!(["root-4"]));
 
+    // A link in the folder is named and refused, not followed or skipped.
+    std::os::unix::fs::symlink("/etc/passwd", returned.join("link.json")).unwrap();
+    let r = by_request(2);
+    assert!(r.stderr.contains("is a symbolic link"), "{}", r.stderr);
+    std::fs::remove_file(returned.join("link.json")).unwrap();
+
     // Brought back unsigned: refused, and the run stays at the step.
     std::fs::copy(&request, returned.join("unsigned.json")).unwrap();
     let r = by_request(2);

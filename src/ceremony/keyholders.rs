@@ -137,8 +137,11 @@ pub struct Collected {
     pub notes: Vec<String>,
 }
 
-/// The files `paths` name: a file itself, a folder its regular `.json`
-/// files (sorted, so the record is the same on every machine).
+/// The files `paths` name: a file itself, a folder its `.json` entries
+/// (sorted, so the record is the same on every machine). A `.json` entry
+/// that is not a regular file (a link, a device) is refused by name:
+/// skipping it would hide what was brought, following it would read what
+/// was not.
 fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
@@ -152,10 +155,18 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             let e = e.map_err(|e| Error::io(p, e))?;
             let path = e.path();
             let is_json = path.extension().is_some_and(|x| x == "json");
-            let is_file = e.file_type().map(|t| t.is_file()).unwrap_or(false);
-            if is_json && is_file {
-                found.push(path);
+            if !is_json {
+                continue;
             }
+            let kind = e.file_type().map_err(|err| Error::io(&path, err))?;
+            if let Some(what) = crate::transfer::input::not_regular(kind) {
+                return Err(Error::input(format!(
+                    "{} is {what}, not a signed copy",
+                    path.display()
+                ))
+                .hint("put the keyholders' signed files themselves in the folder"));
+            }
+            found.push(path);
             if found.len() > MAX_RETURNED {
                 return Err(Error::input(format!(
                     "{} holds more than {MAX_RETURNED} .json files; it is not a folder of returned requests",
