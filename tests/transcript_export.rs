@@ -12,31 +12,20 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-/// A TUF ceremony by command lines: root version 1 (keys a, b; one
-/// needed), a close, root version 2 (a replaced by c), another close.
-fn make_ceremony(dir: &Path) {
+/// A TUF ceremony at `dir` with root version 1 signed: `root_keys` (one
+/// needed), and keys t, s, ts for the other roles.
+fn first_root(dir: &Path, root_keys: &[&str]) {
     let d = s(dir);
     ok(&["init", d, "--dialect", "tuf"]);
-    for (role, label) in [
-        ("root", "a"),
-        ("root", "b"),
-        ("targets", "t"),
-        ("snapshot", "s"),
-        ("timestamp", "ts"),
-    ] {
+    let roles = root_keys.iter().map(|k| ("root", *k));
+    for (role, label) in roles.chain([("targets", "t"), ("snapshot", "s"), ("timestamp", "ts")]) {
         ok(&["-C", d, "key", "generate", "--role", role, "--label", label]);
     }
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "a",
-        "--root-key",
-        "b",
-        "--threshold",
-        "1",
+    let mut args = vec!["-C", d, "root", "init", "--threshold", "1"];
+    for k in root_keys {
+        args.extend_from_slice(&["--root-key", k]);
+    }
+    args.extend_from_slice(&[
         "--targets-key",
         "t",
         "--snapshot-key",
@@ -44,7 +33,15 @@ fn make_ceremony(dir: &Path) {
         "--timestamp-key",
         "ts",
     ]);
+    ok(&args);
     ok(&["-C", d, "root", "sign", "--yes"]);
+}
+
+/// The ceremony exported: root version 1 (keys a, b; one needed), a
+/// close, root version 2 (a replaced by c), another close.
+fn make_ceremony(dir: &Path) {
+    let d = s(dir);
+    first_root(dir, &["a", "b"]);
     ok(&["-C", d, "transcript", "close"]);
     ok(&["-C", d, "key", "generate", "--role", "root", "--label", "c"]);
     ok(&[
@@ -181,31 +178,7 @@ fn a_root_that_did_not_sign_it_is_refused() {
     let file = out.join("transcript.jsonl");
     // Another ceremony's root, even at the same version.
     let other = tmp.path().join("other");
-    let d = s(&other);
-    ok(&["init", d, "--dialect", "tuf"]);
-    for (role, label) in [
-        ("root", "x"),
-        ("targets", "t"),
-        ("snapshot", "s"),
-        ("timestamp", "ts"),
-    ] {
-        ok(&["-C", d, "key", "generate", "--role", role, "--label", label]);
-    }
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "x",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "s",
-        "--timestamp-key",
-        "ts",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
+    first_root(&other, &["x"]);
     let r = verify_away(&file, &other.join("root/1.root.json"), &[]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("2.root.json"), "{}", r.stderr);
