@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod online;
 use common::*;
+use online::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -28,65 +30,21 @@ fn publish(srv: &NotaryServer, tls_ca: Option<&Path>, args: &[&str]) -> Run {
     }
 }
 
-/// A Notary ceremony with root key `a`, targets key, and the server's keys
-/// fetched with ceremony-publish (snapshot too when `server_snapshot`).
+/// A Notary ceremony (tests/online's) on this server, over TLS with `tls`.
 fn ceremony(tmp: &Path, srv: &NotaryServer, tls: Option<&Path>, server_snapshot: bool) -> PathBuf {
-    let keys = tmp.join("server-keys");
-    let r = publish(srv, tls, &["fetch-keys", GUN, s(&keys)]);
-    assert_eq!(r.code, 0, "fetch-keys: {}", r.stderr);
-    assert!(keys.join("timestamp.key").exists() && keys.join("snapshot.key").exists());
-    let dir = tmp.join("c");
-    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
-    let d = s(&dir);
-    ok(&["-C", d, "key", "generate", "--role", "root", "--label", "a"]);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
-    ]);
-    ok(&[
-        "-C",
-        d,
-        "key",
-        "import",
-        "--role",
-        "timestamp",
-        "--label",
-        "ts",
-        s(&keys.join("timestamp.key")),
-    ]);
-    if server_snapshot {
-        ok(&[
-            "-C",
-            d,
-            "key",
-            "import",
-            "--role",
-            "snapshot",
-            "--label",
-            "sn",
-            s(&keys.join("snapshot.key")),
-        ]);
-    } else {
-        ok(&[
-            "-C", d, "key", "generate", "--role", "snapshot", "--label", "sn",
-        ]);
+    let url = match tls {
+        Some(_) => format!("https://127.0.0.1:{}", srv.port),
+        None => srv.url(),
+    };
+    let mut server = vec!["--server", url.as_str()];
+    if let Some(ca) = tls {
+        server.extend_from_slice(&["--tls-ca", s(ca)]);
     }
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "a",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "sn",
-        "--timestamp-key",
-        "ts",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
-    ok(&["-C", d, "targets", "sign"]);
-    dir
+    let setup = Setup {
+        offline_snapshot: !server_snapshot,
+        ..Setup::default()
+    };
+    notary_ceremony(&server, GUN, &tmp.join("c"), setup)
 }
 
 /// A TLS server whose certificate a fresh test CA issued (webpki, unlike

@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod online;
 use common::*;
+use online::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -26,57 +28,13 @@ fn publish_to(url: &str, args: &[&str]) -> Run {
     }
 }
 
-/// A Notary ceremony for GUN with the server's timestamp and snapshot keys
-/// (fetched with ceremony-publish), root and targets signed, optionally a
-/// rehearsal's.
+/// A Notary ceremony (tests/online's) for GUN, optionally a rehearsal's.
 fn ceremony(tmp: &Path, srv: &NotaryServer, rehearsal: bool) -> PathBuf {
-    let keys = tmp.join("server-keys");
-    let r = publish_to(&srv.url(), &["fetch-keys", GUN, s(&keys)]);
-    assert_eq!(r.code, 0, "fetch-keys: {}", r.stderr);
-    let dir = tmp.join("c");
-    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
-    if rehearsal {
-        ceremony::ceremony::Workspace::open(&dir)
-            .unwrap()
-            .mark_rehearsal()
-            .unwrap();
-    }
-    let d = s(&dir);
-    ok(&["-C", d, "key", "generate", "--role", "root", "--label", "a"]);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
-    ]);
-    for role in ["timestamp", "snapshot"] {
-        let f = keys.join(format!("{role}.key"));
-        ok(&[
-            "-C",
-            d,
-            "key",
-            "import",
-            "--role",
-            role,
-            "--label",
-            role,
-            s(&f),
-        ]);
-    }
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "a",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "snapshot",
-        "--timestamp-key",
-        "timestamp",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
-    ok(&["-C", d, "targets", "sign"]);
-    dir
+    let setup = Setup {
+        rehearsal,
+        ..Setup::default()
+    };
+    notary_ceremony(&["--server", &srv.url()], GUN, &tmp.join("c"), setup)
 }
 
 /// A copy of a folder (one level, and its `qr/`), changed by `edit`.

@@ -28,38 +28,14 @@ fn server_root(srv: &NotaryServer) -> (u16, Vec<u8>) {
     srv.get(&format!("/v2/{GUN}/_trust/tuf/root.json")).unwrap()
 }
 
-/// A Notary ceremony for GUN with its own root key, the server's
-/// timestamp and snapshot keys taken in with `import`, root version 1
-/// and targets signed.
+/// A Notary ceremony (tests/online's) for GUN at `tmp/name`.
 fn ceremony(tmp: &Path, name: &str, srv: &NotaryServer) -> PathBuf {
-    let keys = tmp.join(format!("{name}-keys"));
-    let r = publish(srv, &["fetch-keys", GUN, s(&keys)]);
-    assert_eq!(r.code, 0, "fetch-keys: {}", r.stderr);
-    let dir = tmp.join(name);
-    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
-    let d = s(&dir);
-    ok(&["-C", d, "key", "generate", "--role", "root", "--label", "a"]);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
-    ]);
-    ok(&["-C", d, "import", s(&keys)]);
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "a",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "server-snapshot",
-        "--timestamp-key",
-        "server-timestamp",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
-    ok(&["-C", d, "targets", "sign"]);
-    dir
+    notary_ceremony(
+        &["--server", &srv.url()],
+        GUN,
+        &tmp.join(name),
+        Setup::default(),
+    )
 }
 
 /// The next root version, signed.

@@ -1,6 +1,7 @@
-//! `ceremony transcript show | verify | close`: the ceremony's hash-chained
-//! transcript read back, checked against the ceremony's own root history,
-//! and signed with the root keys held here. What a transcript says is
+//! `ceremony transcript show | verify | close | export`: the ceremony's
+//! hash-chained transcript read back, checked against the ceremony's own
+//! root history (or, for a copy, against a root the checker trusts),
+//! signed with the root keys held here, and exported with its roots. What a transcript says is
 //! input: it is shown only through the output macros.
 
 use clap::Subcommand;
@@ -24,21 +25,53 @@ pub enum TranscriptCmd {
         file: Option<PathBuf>,
     },
     /// Check the hash chain and every close's signatures against the
-    /// ceremony's verified root history (exit 0 verified, 1 not, 2 unusable).
+    /// ceremony's verified root history, or with --trusted-root against a
+    /// root you trust, with no ceremony directory (exit 0 verified, 1 not,
+    /// 2 unusable).
     Verify {
         /// A transcript file (default: the ceremony's transcript.jsonl).
         file: Option<PathBuf>,
+        /// The transcript file, as a flag (the same as FILE).
+        #[arg(long = "file", value_name = "TRANSCRIPT", conflicts_with = "file")]
+        file_flag: Option<PathBuf>,
         /// A ceremony still under way: entries after the last close are
         /// reported, not refused.
         #[arg(long)]
         open: bool,
+        /// Check a copy away from the ceremony against this root (one you
+        /// trust, as published), walking on through the later roots in the
+        /// root/ folder beside the transcript.
+        #[arg(long, value_name = "ROOT.json")]
+        trusted_root: Option<PathBuf>,
+        /// The Notary GUN (read from the trusted root's certificate when not
+        /// given).
+        #[arg(long, requires = "trusted_root")]
+        gun: Option<String>,
     },
     /// Sign everything recorded so far with the root keys held here.
     Close,
+    /// Write the transcript and the root history it is checked against to
+    /// a new folder, to verify elsewhere with --trusted-root.
+    Export {
+        /// The new folder (or an empty one).
+        out: PathBuf,
+    },
 }
 
 /// Runs a transcript command.
 pub fn run(cli: &Cli, cmd: &TranscriptCmd) -> Result<()> {
+    if let TranscriptCmd::Verify {
+        file,
+        file_flag,
+        open,
+        trusted_root: Some(trusted),
+        gun,
+    } = cmd
+    {
+        // Away from the ceremony: no ceremony directory is looked for.
+        let file = file.as_deref().or(file_flag.as_deref());
+        return verify_away(file, trusted, gun.clone(), *open, cli.json);
+    }
     let ws = cli.workspace()?;
     match cmd {
         TranscriptCmd::Show { file } => {
@@ -46,10 +79,39 @@ pub fn run(cli: &Cli, cmd: &TranscriptCmd) -> Result<()> {
             show(&bytes);
             Ok(())
         }
-        TranscriptCmd::Verify { file, open } => {
-            let (path, bytes) = read(&ws, file.as_deref())?;
+        TranscriptCmd::Verify {
+            file,
+            file_flag,
+            open,
+            ..
+        } => {
+            let (path, bytes) = read(&ws, file.as_deref().or(file_flag.as_deref()))?;
             let report = ws.verify_transcript(&bytes)?;
-            verify(&ws, &path, &report, *open, cli.json)
+            verify(&|id| label(&ws, id), &path, &report, *open, cli.json)
+        }
+        TranscriptCmd::Export { out } => {
+            let e = ws.export_transcript(out)?;
+            for f in e.written.iter().filter(|_| !cli.json) {
+                outln!("{}", out.join(f).display());
+            }
+            if e.report.unsigned > 0 {
+                errln!(
+                    "note: the last {} entr{} not signed by a close: verify the copy with --open, or close and export again",
+                    e.report.unsigned,
+                    if e.report.unsigned == 1 {
+                        "y is"
+                    } else {
+                        "ies are"
+                    }
+                );
+            }
+            errln!(
+                "exported the transcript ({} entries) and {} root file(s) to {}",
+                e.report.entries,
+                e.written.len() - 1,
+                out.display()
+            );
+            Ok(())
         }
         TranscriptCmd::Close => {
             let mut ui = cli.ui();
@@ -73,10 +135,57 @@ pub fn run(cli: &Cli, cmd: &TranscriptCmd) -> Result<()> {
     }
 }
 
+/// `transcript verify --trusted-root`: a copy checked against a root the
+/// checker trusts and the later roots in `root/` beside it.
+fn verify_away(
+    file: Option<&Path>,
+    trusted: &Path,
+    gun: Option<String>,
+    open: bool,
+    json: bool,
+) -> Result<()> {
+    let path = file.ok_or_else(|| {
+        Error::input("--trusted-root checks a copied transcript: name it")
+            .hint("ceremony transcript verify --file TRANSCRIPT --trusted-root ROOT.json")
+    })?;
+    let bytes = read_copy(path)?;
+    let trusted_bytes = read_file(trusted, Limit::Metadata)?;
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join(transcript::ROOTS);
+    let later = transcript::read_roots(&folder)?;
+    let roots = transcript::roots_from(&trusted_bytes, &later, gun)?;
+    let (from, to) = (
+        roots.roots.keys().next().copied().unwrap_or(0),
+        roots.roots.keys().next_back().copied().unwrap_or(0),
+    );
+    errln!(
+        "the root chain starts at the root given with --trusted-root (version {from}){}",
+        if to > from {
+            format!(" and reaches version {to} through {}", folder.display())
+        } else {
+            String::new()
+        }
+    );
+    let report = roots.verify(&bytes);
+    verify(&|_| None, path, &report, open, json).map_err(|e| match report.problem {
+        Some(_) => e.hint(
+            "the copy was changed, or its closes were signed under a root older than the one given, or another repository's: give the oldest root of this repository you trust",
+        ),
+        None => e,
+    })
+}
+
 fn read(ws: &Workspace, file: Option<&Path>) -> Result<(PathBuf, Vec<u8>)> {
     let path = file
         .map(Path::to_path_buf)
         .unwrap_or_else(|| ws.dir().join(transcript::FILE));
+    Ok((path.clone(), read_copy(&path)?))
+}
+
+fn read_copy(path: &Path) -> Result<Vec<u8>> {
     if !path.exists() {
         return Err(
             Error::input(format!("{} does not exist", path.display())).hint(
@@ -84,8 +193,7 @@ fn read(ws: &Workspace, file: Option<&Path>) -> Result<(PathBuf, Vec<u8>)> {
             ),
         );
     }
-    let bytes = read_file(&path, Limit::Metadata)?;
-    Ok((path, bytes))
+    read_file(path, Limit::Metadata)
 }
 
 fn show(bytes: &[u8]) {
@@ -217,12 +325,15 @@ fn label(ws: &Workspace, id: &str) -> Option<String> {
     ws.key_by_id(id).ok().flatten().map(|k| k.label)
 }
 
-fn signers(ws: &Workspace, c: &CloseReport) -> String {
+/// A key's label, where one is known (in the ceremony directory).
+type Labels<'a> = dyn Fn(&str) -> Option<String> + 'a;
+
+fn signers(labels: &Labels<'_>, c: &CloseReport) -> String {
     c.signed_by
         .iter()
         .map(|id| {
             let short = crate::metadata::root::short(id);
-            match label(ws, id) {
+            match labels(id) {
                 Some(l) => format!("{l} ({short})"),
                 None => short,
             }
@@ -231,7 +342,7 @@ fn signers(ws: &Workspace, c: &CloseReport) -> String {
         .join(", ")
 }
 
-fn verify(ws: &Workspace, path: &Path, r: &Report, open: bool, json: bool) -> Result<()> {
+fn verify(labels: &Labels<'_>, path: &Path, r: &Report, open: bool, json: bool) -> Result<()> {
     let failure = r.failure(open);
     if json {
         super::json::print(&VerifyDoc {
@@ -253,7 +364,7 @@ fn verify(ws: &Workspace, path: &Path, r: &Report, open: bool, json: bool) -> Re
                         .iter()
                         .map(|id| KeyDoc {
                             id: id.clone(),
-                            label: label(ws, id),
+                            label: labels(id),
                         })
                         .collect(),
                     threshold: c.threshold,
@@ -275,7 +386,7 @@ fn verify(ws: &Workspace, path: &Path, r: &Report, open: bool, json: bool) -> Re
                 c.line,
                 c.seq.saturating_sub(1),
                 c.root_version,
-                signers(ws, c),
+                signers(labels, c),
                 c.signed_by.len(),
                 c.threshold,
                 if c.met() { ", met" } else { ", NOT met" }

@@ -179,3 +179,65 @@ pub fn edited(from: &Path, to: &Path, edit: impl FnOnce(&Path)) -> PathBuf {
     edit(to);
     to.to_path_buf()
 }
+
+/// How [`notary_ceremony`] sets a ceremony up.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Setup {
+    /// A snapshot key generated here (offline) instead of the server's.
+    pub offline_snapshot: bool,
+    /// Marked as a rehearsal's right after `init`.
+    pub rehearsal: bool,
+}
+
+/// A Notary ceremony for `gun` at `dir`: the server's keys fetched with
+/// `ceremony-publish SERVER… fetch-keys` into `DIR-keys` beside it and
+/// taken in with `import`, root key `a`, targets key `t`, root version 1
+/// and targets signed. `server` is `--server URL` and any more options
+/// (`--tls-ca FILE`).
+pub fn notary_ceremony(server: &[&str], gun: &str, dir: &Path, setup: Setup) -> PathBuf {
+    let name = dir.file_name().unwrap().to_string_lossy();
+    let keys = dir.with_file_name(format!("{name}-keys"));
+    let mut args = server.to_vec();
+    args.extend_from_slice(&["fetch-keys", gun, s(&keys)]);
+    let (r, _) = publish_within(Duration::from_secs(120), &args);
+    assert_eq!(r.code, 0, "fetch-keys: {}", r.stderr);
+    assert!(keys.join("timestamp.key").exists() && keys.join("snapshot.key").exists());
+    ok(&["init", s(dir), "--dialect", "notary", "--gun", gun]);
+    if setup.rehearsal {
+        ceremony::ceremony::Workspace::open(dir)
+            .unwrap()
+            .mark_rehearsal()
+            .unwrap();
+    }
+    let d = s(dir);
+    ok(&["-C", d, "key", "generate", "--role", "root", "--label", "a"]);
+    ok(&[
+        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
+    ]);
+    ok(&["-C", d, "import", s(&keys)]);
+    let snapshot = if setup.offline_snapshot {
+        ok(&[
+            "-C", d, "key", "generate", "--role", "snapshot", "--label", "sn",
+        ]);
+        "sn"
+    } else {
+        "server-snapshot"
+    };
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "init",
+        "--root-key",
+        "a",
+        "--targets-key",
+        "t",
+        "--snapshot-key",
+        snapshot,
+        "--timestamp-key",
+        "server-timestamp",
+    ]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
+    ok(&["-C", d, "targets", "sign"]);
+    dir.to_path_buf()
+}

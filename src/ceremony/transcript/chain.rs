@@ -138,6 +138,9 @@ pub struct Context<'a> {
     pub gun: Option<&'a str>,
     /// Each version of the ceremony's verified root history.
     pub roots: &'a BTreeMap<u64, Root>,
+    /// What `roots` are, for a close that names a version not among them
+    /// ("this ceremony's verified root history").
+    pub roots_are: &'a str,
 }
 
 /// Checks the chain of `bytes` and every close in it.

@@ -116,8 +116,8 @@ pub(super) fn check_signatures(
     }
     let root = cx.roots.get(&st.root_version).ok_or_else(|| {
         format!(
-            "the close names root version {}, which is not in this ceremony's verified root history",
-            st.root_version
+            "the close names root version {}, which is not in {}",
+            st.root_version, cx.roots_are
         )
     })?;
     let env = envelope(c).map_err(|e| e.reason().to_string())?;
@@ -173,6 +173,7 @@ impl Workspace {
                 dialect: self.dialect(),
                 gun: self.gun(),
                 roots: &roots,
+                roots_are: "this ceremony's verified root history",
             },
         ))
     }

@@ -5,12 +5,14 @@
 //! lines are never rewritten. A close ([`Workspace::close_transcript`])
 //! signs a statement over everything before it with the root keys held
 //! here; [`verify`] checks the chain and every close against the
-//! ceremony's own verified root history.
+//! ceremony's own verified root history, or a copy of it (exported with
+//! its root history) against a root the checker trusts.
 //!
 //! Only public facts enter it: key IDs, labels, set IDs, versions, digests,
 //! names of the people in the room, the words they read back and how each
 //! confirmation was given. Never a passphrase, a share or a private key.
 
+mod away;
 mod chain;
 mod close;
 
@@ -26,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::metadata::format_time;
 use crate::transfer::sha256_hex;
 
+pub use away::{ROOTS, TranscriptExport, TrustedRoots, read_roots, roots_from};
 pub use chain::{CloseReport, Context, Line, Problem, Report, read_lines, verify};
 pub use close::{Close, CloseOutcome, STATEMENT_TYPE, Statement, TranscriptSignature};
 
