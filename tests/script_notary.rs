@@ -433,21 +433,7 @@ fn a_keyholder_at_another_machine_signs_by_request_and_the_real_client_follows()
     assert_eq!(list(&trust).0, 0, "a fresh client refused initial-root");
 
     // Kim's own machine: her root key, of which only the public half leaves.
-    let kim = t.join("kim");
-    ok(&["init", s(&kim), "--dialect", "notary", "--gun", gun]);
-    let kim_id = ok(&[
-        "-C",
-        s(&kim),
-        "key",
-        "generate",
-        "--role",
-        "root",
-        "--label",
-        "kim",
-    ])
-    .last_line();
-    let kim_pub = t.join("kim.pub.json");
-    ok(&["-C", s(&kim), "key", "export-public", &kim_id, s(&kim_pub)]);
+    let (kim, kim_id, kim_pub) = keyholder_machine(t, gun, "kim");
 
     let (requests, returned, out2) = (t.join("requests"), t.join("returned"), t.join("out2"));
     std::fs::create_dir_all(&returned).unwrap();
@@ -512,19 +498,7 @@ fn a_keyholder_at_another_machine_signs_by_request_and_the_real_client_follows()
 
     // Signed by a key the root does not list (an impostor's machine):
     // refused as a failed verification, nothing merged.
-    let other = t.join("other");
-    ok(&["init", s(&other), "--dialect", "notary", "--gun", gun]);
-    let other_id = ok(&[
-        "-C",
-        s(&other),
-        "key",
-        "generate",
-        "--role",
-        "root",
-        "--label",
-        "x",
-    ])
-    .last_line();
+    let (other, other_id, _) = keyholder_machine(t, gun, "other");
     let held = t
         .join("trust")
         .join(format!("tuf/{gun}/metadata/root.json"));

@@ -478,21 +478,7 @@ fn a_keyholder_elsewhere_signs_by_request_while_the_run_waits_at_her_screen() {
     assert_eq!(r.code, 0, "{}", r.stderr);
 
     // Kim's machine: her root key; only its public half comes to the room.
-    let kim = t.join("kim");
-    common::ok(&["init", s(&kim), "--dialect", "notary", "--gun", gun]);
-    let kim_id = common::ok(&[
-        "-C",
-        s(&kim),
-        "key",
-        "generate",
-        "--role",
-        "root",
-        "--label",
-        "kim",
-    ])
-    .last_line();
-    let kim_pub = t.join("kim.pub.json");
-    common::ok(&["-C", s(&kim), "key", "export-public", &kim_id, s(&kim_pub)]);
+    let (kim, kim_id, kim_pub) = common::keyholder_machine(t, gun, "kim");
 
     let (requests, returned, out) = (t.join("requests"), t.join("returned"), t.join("out2"));
     std::fs::create_dir_all(&returned).unwrap();

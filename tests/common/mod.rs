@@ -362,3 +362,25 @@ pub fn age_recipient(dir: &Path, name: &str) -> String {
         .unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
+
+/// A keyholder's own machine: a new Notary ceremony directory `t/NAME`
+/// with one root key labelled NAME, whose public half is written to
+/// `t/NAME.pub.json`. Returns (directory, key ID, public key file).
+pub fn keyholder_machine(t: &Path, gun: &str, name: &str) -> (PathBuf, String, PathBuf) {
+    let dir = t.join(name);
+    ok(&["init", s(&dir), "--dialect", "notary", "--gun", gun]);
+    let id = ok(&[
+        "-C",
+        s(&dir),
+        "key",
+        "generate",
+        "--role",
+        "root",
+        "--label",
+        name,
+    ])
+    .last_line();
+    let public = t.join(format!("{name}.pub.json"));
+    ok(&["-C", s(&dir), "key", "export-public", &id, s(&public)]);
+    (dir, id, public)
+}
