@@ -5,6 +5,7 @@
 pub mod cert;
 pub mod notary_file;
 pub mod private;
+pub mod scrypt;
 
 use p256::pkcs8::{DecodePublicKey, EncodePublicKey};
 use sha2::{Digest, Sha256};

@@ -146,7 +146,7 @@ impl PrivateKey {
     /// without this tool.
     pub fn encrypt(&self, passphrase: &Passphrase) -> Result<Vec<u8>> {
         let der = self.to_pkcs8_der()?;
-        let recipient = age::scrypt::Recipient::new(passphrase.clone());
+        let recipient = crate::key::scrypt::recipient(passphrase);
         let encryptor =
             age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
                 .map_err(|e| Error::input(format!("cannot encrypt key: {e}")))?;
@@ -169,7 +169,7 @@ impl PrivateKey {
         if passphrase.expose_secret().is_empty() {
             return Err(Error::input("empty passphrase"));
         }
-        let identity = age::scrypt::Identity::new(passphrase.clone());
+        let identity = crate::key::scrypt::identity(passphrase);
         let reader = age::armor::ArmoredReader::new(file);
         let decryptor = age::Decryptor::new(reader)
             .map_err(|e| Error::input(format!("not an age key file: {e}")))?;
@@ -179,6 +179,9 @@ impl PrivateKey {
                 age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
                     Error::input("wrong passphrase for this key")
                         .hint("check the passphrase (CEREMONY_PASSPHRASE or --passphrase-file)")
+                }
+                age::DecryptError::ExcessiveWork { required, .. } => {
+                    crate::key::scrypt::excessive_work(required, "this key file")
                 }
                 other => Error::input(format!("cannot decrypt key: {other}")),
             })?;
@@ -213,6 +216,45 @@ mod tests {
         assert_eq!(back.public(), k.public());
         let wrong = Passphrase::from("wrong".to_string());
         assert!(PrivateKey::decrypt(&file, &wrong).is_err());
+        Ok(())
+    }
+
+    /// The work factor is the fixed one, whatever the machine's load, and a
+    /// file asking for more than the ceiling is refused before any work.
+    #[test]
+    fn key_files_use_the_fixed_work_factor_and_refuse_more_than_the_ceiling() -> Result<()> {
+        let k = PrivateKey::generate(Algorithm::Ed25519);
+        let pass = Passphrase::from("correct horse".to_string());
+        let mut binary = Vec::new();
+        age::armor::ArmoredReader::new(k.encrypt(&pass)?.as_slice())
+            .read_to_end(&mut binary)
+            .map_err(|e| Error::input(e.to_string()))?;
+        let header_end = binary
+            .windows(4)
+            .position(|w| w == b"\n---")
+            .ok_or_else(|| Error::input("no header end"))?;
+        let header = String::from_utf8_lossy(&binary[..header_end]).to_string();
+        let stanza = header
+            .lines()
+            .find(|l| l.starts_with("-> scrypt "))
+            .ok_or_else(|| Error::input("no scrypt stanza"))?
+            .to_string();
+        assert!(
+            stanza.ends_with(&format!(" {}", crate::key::scrypt::SEAL_LOG_N)),
+            "{stanza}"
+        );
+        let over = crate::key::scrypt::OPEN_MAX_LOG_N + 1;
+        let greedy = stanza.replace(
+            &format!(" {}", crate::key::scrypt::SEAL_LOG_N),
+            &format!(" {over}"),
+        );
+        let mut tampered = header.replacen(&stanza, &greedy, 1).into_bytes();
+        tampered.extend_from_slice(&binary[header_end..]);
+        let err = match PrivateKey::decrypt(&tampered, &pass) {
+            Ok(_) => return Err(Error::input("a greedy work factor was accepted")),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains("more than the 2^22"), "{err}");
         Ok(())
     }
 }

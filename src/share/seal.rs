@@ -44,7 +44,7 @@ pub fn seal(plain: &[u8], to: &Custodian) -> Result<Vec<u8>> {
     let recipient: &dyn age::Recipient = match to {
         Custodian::X25519(r) => r,
         Custodian::Passphrase(p) => {
-            scrypt = age::scrypt::Recipient::new(p.clone());
+            scrypt = crate::key::scrypt::recipient(p);
             &scrypt
         }
     };
@@ -100,7 +100,7 @@ pub fn open(
     let mut reader = if d.is_scrypt() {
         let p = passphrase
             .ok_or_else(|| Error::input(format!("{} is sealed to a passphrase", what.display())))?;
-        scrypt = age::scrypt::Identity::new(p.clone());
+        scrypt = crate::key::scrypt::identity(p);
         d.decrypt(std::iter::once(&scrypt as &dyn age::Identity))
     } else {
         d.decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
@@ -115,6 +115,9 @@ pub fn open(
             "{}: wrong passphrase or damaged file",
             what.display()
         )),
+        age::DecryptError::ExcessiveWork { required, .. } => {
+            crate::key::scrypt::excessive_work(required, &what.display().to_string())
+        }
         other => Error::input(format!("{}: cannot decrypt: {other}", what.display())),
     })?;
     let mut out = Zeroizing::new(Vec::new());
