@@ -313,5 +313,32 @@ fn a_rehearsals_signing_request_says_so_and_a_real_ceremony_refuses_it() {
     let signed = PathBuf::from(sign.last_line());
     assert_eq!(signed, t.join("real-req.signed.json"));
     assert!(!has_mark(&std::fs::read(&signed).unwrap()));
+
+    // A keyholder who brings a rehearsal's shares to sign a real request
+    // is refused before anything is signed.
+    if need_peer("age-keygen", "Debian package age") {
+        let folder = split(t, &reh);
+        let r = fails(
+            2,
+            &[
+                "request",
+                "sign",
+                "--yes",
+                "--trust-on-first-use",
+                s(&real_req),
+                "--from-shares",
+                s(&folder.join("ann.share.age")),
+                s(&folder.join("ben.share.age")),
+                "--identity",
+                s(&t.join("ann.key")),
+                "--identity",
+                s(&t.join("ben.key")),
+                "--out",
+                s(&t.join("never.json")),
+            ],
+        );
+        assert!(r.stderr.contains("REHEARSAL"), "{}", r.stderr);
+        assert!(!t.join("never.json").exists());
+    }
     ok(&["-C", s(&real), "request", "merge", s(&signed)]);
 }
