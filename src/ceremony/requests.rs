@@ -575,18 +575,21 @@ pub fn sign_request(
 
 impl Workspace {
     /// A signing request for the staged root, carrying the whole root
-    /// history so each holder can check it from the root she trusts.
+    /// history so each holder can check it from the root she trusts; a
+    /// rehearsal's request says so.
     pub fn make_request(&self, now: OffsetDateTime) -> Result<Request> {
         let f = self.staged_for_request(now)?;
         let history = self.history()?;
-        Ok(Request::new(
+        let mut r = Request::new(
             self.dialect,
             self.gun.clone(),
             &f.env,
             &history,
             &f.keys,
             f.thresholds,
-        ))
+        );
+        r.rehearsal = self.rehearsal;
+        Ok(r)
     }
 
     /// How this ceremony's holders will see `req`: reviewed against the

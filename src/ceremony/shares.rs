@@ -8,7 +8,18 @@
 //! DIR/shares/<set-id>/<custodian>.share.age the sealed share (age, armored)
 //! DIR/shares/<set-id>/<custodian>.sheet.txt a printable sheet
 //! DIR/shares/<set-id>/SUPERSEDED           when a newer set replaced it
+//! DIR/shares/<set-id>/REHEARSAL            when made in a rehearsal
 //! ```
+//!
+//! A rehearsal's set keeps these file names: the run's hand-out, the
+//! screens and answers files name a custodian's files `NAME.share.age` …,
+//! and a passphrase custodian is found by her file's stem, so a
+//! `REHEARSAL-` prefix would send people after files that are not there.
+//! The mark goes into the files instead: the `REHEARSAL` file, the signed
+//! manifest's `rehearsal` field, a banner at the top and bottom of each
+//! sheet, a text note in each QR image, and a REHEARSAL line inside each
+//! sealed share's text (what `age -d` shows; the armor has no room for a
+//! readable line that `age` would still accept).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -101,7 +112,15 @@ pub struct Manifest {
     /// The set this one replaces, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<String>,
+    /// Made in a rehearsal: throwaway shares. Signed with the rest of the
+    /// manifest; a manifest without it (older ones too) is a real set's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rehearsal: bool,
 }
+
+/// What the `REHEARSAL` file of a rehearsal's share set says.
+pub const REHEARSAL_SET_TEXT: &str =
+    "REHEARSAL: throwaway shares made in a rehearsal; never keep them as real shares.\n";
 
 /// A request to split a key.
 #[derive(Debug, Clone)]
@@ -140,12 +159,16 @@ pub struct ShareVerdict {
     pub custodian: Option<String>,
     /// None = good; else why it cannot be used.
     pub problem: Option<String>,
+    /// The share (or its set's manifest) says it is a rehearsal's.
+    pub rehearsal: bool,
 }
 
 /// A share file opened, with its custodian hint.
 struct Opened {
     file: PathBuf,
     share: std::result::Result<Share, String>,
+    /// The share's text carries the rehearsal line.
+    rehearsal: bool,
 }
 
 fn file_custodian(file: &Path) -> String {
@@ -296,7 +319,7 @@ impl Workspace {
         let mut entries = Vec::new();
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
         for ((c, sh), to) in custodians.iter().zip(&shares).zip(&seals) {
-            let sealed = seal::seal(sh.to_text().as_bytes(), to)?;
+            let sealed = seal::seal(sh.to_text_marked(self.rehearsal).as_bytes(), to)?;
             entries.push(ManifestCustodian {
                 name: c.name.clone(),
                 index: sh.index,
@@ -316,6 +339,7 @@ impl Workspace {
             created: format_time(now),
             custodians: entries,
             replaces,
+            rehearsal: self.rehearsal,
         };
         let mut env = Envelope {
             signed: serde_json::to_value(&manifest).map_err(|e| Error::input(e.to_string()))?,
@@ -335,9 +359,19 @@ impl Workspace {
                 format!("{}.sheet.txt", c.name),
                 sheet(&manifest, e, &rec, sealed)?.into_bytes(),
             ));
-            printed.push((format!("{}.qr.png", c.name), transfer::qr::png(sealed)?));
+            let mut png = transfer::qr::png(sealed)?;
+            if manifest.rehearsal {
+                png = transfer::qr::png_with_text(&png, "Comment", REHEARSAL_SET_TEXT.trim_end())?;
+            }
+            printed.push((format!("{}.qr.png", c.name), png));
         }
         files.extend(printed);
+        if manifest.rehearsal {
+            files.push((
+                crate::ceremony::export::REHEARSAL_MARK.into(),
+                REHEARSAL_SET_TEXT.as_bytes().to_vec(),
+            ));
+        }
         files.push(("manifest.json".into(), env.to_bytes(self.dialect)));
 
         let folder = self.dir.join(format!("shares/{set_hex}"));
@@ -388,8 +422,11 @@ impl Workspace {
         let sh = opened
             .share
             .map_err(|why| Error::verification(format!("{}: {why}", file.display())))?;
+        self.refuse_rehearsal_shares(opened.rehearsal)?;
         let (m, _) = self.load_manifest(&hex::encode(sh.set_id))?;
-        let verdict = judge(&m, &sh, file);
+        self.refuse_rehearsal_shares(m.rehearsal)?;
+        let mut verdict = judge(&m, &sh, file);
+        verdict.rehearsal = opened.rehearsal || m.rehearsal;
         if let Some(p) = &verdict.problem {
             return Err(Error::verification(format!("{}: {p}", file.display())));
         }
@@ -411,6 +448,7 @@ impl Workspace {
             .iter()
             .map(|f| open_share(f, identities, passphrases))
             .collect();
+        self.refuse_rehearsal_shares(opened.iter().any(|o| o.rehearsal))?;
         // The set most of the readable shares belong to is the one recovered.
         let mut counts: BTreeMap<[u8; 16], usize> = BTreeMap::new();
         for o in &opened {
@@ -439,6 +477,7 @@ impl Workspace {
             )));
         };
         let (m, rec) = self.load_manifest(&hex::encode(set))?;
+        self.refuse_rehearsal_shares(m.rehearsal)?;
         // A reissue (or a withdrawn hand-out) retired this set: its shares
         // no longer open the key here.
         let retired = self.dir.join(format!("shares/{}/SUPERSEDED", m.set_id));
@@ -458,9 +497,11 @@ impl Workspace {
                     file: o.file.clone(),
                     custodian: Some(format!("{}?", file_custodian(&o.file))),
                     problem: Some(why.clone()),
+                    rehearsal: m.rehearsal,
                 },
                 Ok(s) => {
                     let mut v = judge(&m, s, &o.file);
+                    v.rehearsal = o.rehearsal || m.rehearsal;
                     if v.problem.is_none() && good.iter().any(|g| g.index == s.index) {
                         v.problem = Some(Problem::Duplicate(s.index).to_string());
                     }
@@ -516,6 +557,18 @@ impl Workspace {
         self.write_state(&format!("keys/{}.json", rec.id), &text)
     }
 
+    /// Refuses a rehearsal's shares (`rehearsal`: a share or its manifest
+    /// says so) in a real ceremony: throwaway keys must never reach it.
+    fn refuse_rehearsal_shares(&self, rehearsal: bool) -> Result<()> {
+        if rehearsal && !self.rehearsal {
+            return Err(Error::input(
+                "REHEARSAL shares: these are a rehearsal's throwaway shares, and this is a real ceremony directory",
+            )
+            .hint("use them only with the rehearsal's directory (-C REHEARSAL-DIR); a real ceremony needs its real custodians' shares; nothing was changed"));
+        }
+        Ok(())
+    }
+
     /// Marks set `old` superseded by `new`.
     pub fn mark_superseded(&self, old: &str, new: &str, now: OffsetDateTime) -> Result<()> {
         let p = self.dir.join(format!("shares/{old}/SUPERSEDED"));
@@ -558,7 +611,7 @@ fn open_share(
     identities: &[Box<dyn age::Identity>],
     passphrases: &mut dyn Passphrases,
 ) -> Opened {
-    let res = (|| -> Result<Share> {
+    let res = (|| -> Result<(Share, bool)> {
         let bytes = transfer::input::read_file(file, transfer::input::Limit::Small)?;
         let text = if bytes.starts_with(b"-----BEGIN CEREMONY SHARE-----") {
             // Already decrypted, e.g. by `age -d`.
@@ -572,11 +625,20 @@ fn open_share(
             seal::open(&bytes, identities, pass.as_ref(), file)?
         };
         let text = std::str::from_utf8(&text).map_err(|_| Error::input("not a share"))?;
-        Share::from_text(text).map_err(|p| Error::input(p.to_string()))
+        let share = Share::from_text(text).map_err(|p| Error::input(p.to_string()))?;
+        Ok((share, Share::text_is_rehearsal(text)))
     })();
-    Opened {
-        file: file.to_path_buf(),
-        share: res.map_err(|e| e.reason().to_string()),
+    match res {
+        Ok((share, rehearsal)) => Opened {
+            file: file.to_path_buf(),
+            share: Ok(share),
+            rehearsal,
+        },
+        Err(e) => Opened {
+            file: file.to_path_buf(),
+            share: Err(e.reason().to_string()),
+            rehearsal: false,
+        },
     }
 }
 
@@ -670,6 +732,7 @@ pub fn recover_standalone(
             file: o.file.clone(),
             custodian: Some(format!("{}?", file_custodian(&o.file))),
             problem,
+            rehearsal: o.rehearsal,
         });
     }
     if good.len() < threshold as usize {
@@ -716,6 +779,7 @@ fn judge(m: &Manifest, s: &Share, file: &Path) -> ShareVerdict {
         file: file.to_path_buf(),
         custodian,
         problem,
+        rehearsal: m.rehearsal,
     }
 }
 
@@ -785,7 +849,7 @@ fn prove_split(shares: &[Share], secret: &[u8], m: usize) -> Result<usize> {
 fn sheet(m: &Manifest, e: &ManifestCustodian, rec: &KeyRecord, sealed: &[u8]) -> Result<String> {
     let commitment = hex::decode(&e.commitment).unwrap_or_default();
     let words = transfer::words::of_bytes(&commitment[..4.min(commitment.len())]).join(" ");
-    Ok(format!(
+    let body = format!(
         "CEREMONY KEY SHARE — custodian copy\n\n\
          Custodian:     {}\n\
          Share:         {} of {} ({} needed to recover)\n\
@@ -814,8 +878,23 @@ fn sheet(m: &Manifest, e: &ManifestCustodian, rec: &KeyRecord, sealed: &[u8]) ->
         e.name,
         String::from_utf8_lossy(sealed),
         transfer::qr::text(sealed)?
-    ))
+    );
+    Ok(if m.rehearsal {
+        format!("{REHEARSAL_BANNER}\n{body}\n{REHEARSAL_BANNER}")
+    } else {
+        body
+    })
 }
+
+/// Opens and closes a rehearsal's sheet, so neither end of a printout can
+/// pass for a real share.
+const REHEARSAL_BANNER: &str = "\
+########################################################################
+##  REHEARSAL  REHEARSAL  REHEARSAL  REHEARSAL  REHEARSAL  REHEARSAL  ##
+##  A throwaway share from a rehearsal, made with a throwaway key.    ##
+##  It is NOT a real share: never keep it as one; destroy it after.   ##
+########################################################################
+";
 
 /// The readback words of a share's commitment.
 pub fn readback(commitment_hex: &str) -> String {

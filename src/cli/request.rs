@@ -6,7 +6,7 @@
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 
-use super::shares::ShareAccess;
+use super::shares::{ShareAccess, rehearsal_banner};
 use super::{Cli, hint, now, show_tally};
 use crate::ceremony::Workspace;
 use crate::ceremony::requests::{Review, Trust, review, sign_request};
@@ -225,11 +225,14 @@ fn trust_from(trusted_root: Option<&Path>, first_use: bool) -> Result<Trust> {
     }
 }
 
+/// The holder's key, from its file or recovered from shares. A rehearsal's
+/// shares are refused for a real request (`rehearsal` false).
 fn load_key(
     cli: &Cli,
     key_file: Option<&Path>,
     from_shares: &[PathBuf],
     access: &ShareAccess,
+    rehearsal: bool,
 ) -> Result<PrivateKey> {
     match (key_file, from_shares.is_empty()) {
         (Some(f), _) => {
@@ -243,6 +246,15 @@ fn load_key(
                 .passphrases()
                 .with_custodian_files(&access.custodian_passphrase_files)?;
             let (k, verdicts) = recover_standalone(from_shares, &ids, &mut p)?;
+            if verdicts.iter().any(|v| v.rehearsal) {
+                if !rehearsal {
+                    return Err(Error::input(
+                        "REHEARSAL shares: these are a rehearsal's throwaway shares, and this request is not a rehearsal's",
+                    )
+                    .hint("bring your real shares; nothing was signed"));
+                }
+                rehearsal_banner("these are shares");
+            }
             for v in verdicts.iter().filter(|v| v.problem.is_some()) {
                 errln!(
                     "  BAD {}: {}",
@@ -268,6 +280,9 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
             let r = ws.make_request(now())?;
             let rv = ws.review_own_request(&r, now())?;
             transfer::write_new(out, &r.to_bytes())?;
+            if r.rehearsal {
+                rehearsal_banner("this is a signing request");
+            }
             if cli.json {
                 return super::json::request(&rv);
             }
@@ -284,6 +299,9 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
             trusted_root,
         } => {
             let r = read_request(request)?;
+            if r.rehearsal {
+                rehearsal_banner("this is a signing request");
+            }
             let trust = trust_from(trusted_root.as_deref(), true)?;
             let rv = review(&r, &trust, now())?;
             if cli.json {
@@ -305,9 +323,12 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
             out,
         } => {
             let mut r = read_request(request)?;
+            if r.rehearsal {
+                rehearsal_banner("this is a signing request");
+            }
             let trust = trust_from(trusted_root.as_deref(), *trust_on_first_use)?;
             let rv = review(&r, &trust, now())?;
-            let key = load_key(cli, key_file.as_deref(), from_shares, access)?;
+            let key = load_key(cli, key_file.as_deref(), from_shares, access, r.rehearsal)?;
             let id = rv.signer_id(&key).ok_or_else(|| {
                 Error::input(format!(
                     "this key is neither a root key of the previous root nor of the new root (version {}): it has no place in this request",
@@ -327,7 +348,13 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
                     .file_stem()
                     .map(|s| s.to_string_lossy().to_string())
                     .unwrap_or_else(|| "request".into());
-                request.with_file_name(format!("{stem}.signed.json"))
+                // A rehearsal's signed request says so in its name too.
+                let mark = if r.rehearsal && !stem.to_ascii_uppercase().contains("REHEARSAL") {
+                    "REHEARSAL-"
+                } else {
+                    ""
+                };
+                request.with_file_name(format!("{mark}{stem}.signed.json"))
             });
             transfer::write_new(&out, &r.to_bytes())?;
             errln!("signed as key {}", short(&id));
@@ -343,6 +370,15 @@ pub fn run(cli: &Cli, cmd: &RequestCmd) -> Result<()> {
             let mut read = Vec::new();
             for p in requests {
                 read.push((p.display().to_string(), read_request(p)?));
+            }
+            if let Some((name, _)) = read.iter().find(|(_, r)| r.rehearsal) {
+                if !ws.rehearsal() {
+                    return Err(Error::input(format!(
+                        "REHEARSAL: {name} is a rehearsal's signing request (throwaway keys), and this is a real ceremony directory"
+                    ))
+                    .hint("merge it into the rehearsal's directory (-C REHEARSAL-DIR); nothing was changed"));
+                }
+                rehearsal_banner("this is a signing request");
             }
             let o = ws.merge_requests(&read, now())?;
             errln!(

@@ -80,7 +80,20 @@ pub struct ShareAccess {
     pub custodian_passphrase_files: Vec<String>,
 }
 
+/// A banner on stderr that a rehearsal's `what` is in hand: hard to miss
+/// above whatever follows.
+pub(crate) fn rehearsal_banner(what: &str) {
+    let bar = "#".repeat(72);
+    crate::errln!("{bar}");
+    crate::errln!("##  REHEARSAL  REHEARSAL  REHEARSAL  REHEARSAL  REHEARSAL  REHEARSAL");
+    crate::errln!("##  {what} from a rehearsal: throwaway keys, never for real use.");
+    crate::errln!("{bar}");
+}
+
 fn print_verdicts(v: &[ShareVerdict]) {
+    if v.iter().any(|x| x.rehearsal) {
+        rehearsal_banner("these are shares");
+    }
     for x in v {
         let who = x.custodian.as_deref().unwrap_or("?");
         match &x.problem {
@@ -149,6 +162,9 @@ pub fn run(cli: &Cli, cmd: &SharesCmd) -> Result<()> {
                 .passphrases()
                 .with_custodian_files(&access.custodian_passphrase_files)?;
             let o = ws.shares_split(&req, None, &mut p, now())?;
+            if o.manifest.rehearsal {
+                rehearsal_banner("these are shares");
+            }
             crate::errln!(
                 "split {} into {}-of-{} shares (set {}); checked {} subsets recover it and M-1 shares do not",
                 o.manifest.key_label,
@@ -174,6 +190,9 @@ pub fn run(cli: &Cli, cmd: &SharesCmd) -> Result<()> {
                 .passphrases()
                 .with_custodian_files(&access.custodian_passphrase_files)?;
             let (m, v) = ws.shares_verify(share, &ids, &mut p)?;
+            if v.rehearsal {
+                rehearsal_banner("this is a share");
+            }
             if let Some(c) = m
                 .custodians
                 .iter()
@@ -185,7 +204,8 @@ pub fn run(cli: &Cli, cmd: &SharesCmd) -> Result<()> {
                 );
             }
             crate::outln!(
-                "good: share {} of {} ({} needed) of key {} in set {}, custodian {}",
+                "good: {}share {} of {} ({} needed) of key {} in set {}, custodian {}",
+                if v.rehearsal { "REHEARSAL " } else { "" },
                 m.custodians
                     .iter()
                     .find(|c| Some(&c.name) == v.custodian.as_ref())
@@ -274,13 +294,14 @@ pub fn run(cli: &Cli, cmd: &SharesCmd) -> Result<()> {
                 let m = &set.manifest;
                 let names: Vec<&str> = m.custodians.iter().map(|c| c.name.as_str()).collect();
                 crate::outln!(
-                    "{}  key {}  {}-of-{}  {}{}",
+                    "{}  key {}  {}-of-{}  {}{}{}",
                     m.set_id,
                     m.key_label,
                     m.threshold,
                     m.total,
                     names.join(","),
-                    if set.superseded { "  (superseded)" } else { "" }
+                    if set.superseded { "  (superseded)" } else { "" },
+                    if m.rehearsal { "  REHEARSAL" } else { "" }
                 );
             }
             Ok(())

@@ -34,6 +34,12 @@ const CHECKSUM: usize = 8;
 const TEXT_BEGIN: &str = "-----BEGIN CEREMONY SHARE-----";
 const TEXT_END: &str = "-----END CEREMONY SHARE-----";
 
+/// The readable line a rehearsal's share carries inside its block. Like
+/// the other readable lines it is not covered by the checksum (and older
+/// versions of the tool skip it): it stops a mix-up, not a forger.
+pub const REHEARSAL_LINE: &str =
+    "REHEARSAL: a throwaway share from a rehearsal; never keep it as a real share";
+
 /// One share.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Share {
@@ -154,10 +160,19 @@ impl Share {
     /// The text form a custodian sees after decrypting: readable fields,
     /// then the binary form in base64.
     pub fn to_text(&self) -> Zeroizing<String> {
+        self.to_text_marked(false)
+    }
+
+    /// The text form, with [`REHEARSAL_LINE`] first when `rehearsal`.
+    pub fn to_text_marked(&self, rehearsal: bool) -> Zeroizing<String> {
         let b64 = Zeroizing::new(STANDARD.encode(self.to_bytes().as_slice()));
         let mut out = Zeroizing::new(String::new());
         out.push_str(TEXT_BEGIN);
         out.push('\n');
+        if rehearsal {
+            out.push_str(REHEARSAL_LINE);
+            out.push('\n');
+        }
         out.push_str(&format!("Set: {}\n", hex::encode(self.set_id)));
         out.push_str(&format!("Key: {}\n", hex::encode(self.key_id)));
         out.push_str(&format!(
@@ -204,6 +219,21 @@ impl Share {
             return Err(damaged("the Set line disagrees with the share data"));
         }
         Ok(share)
+    }
+
+    /// Whether the text form carries the rehearsal line (any case) inside
+    /// its block.
+    pub fn text_is_rehearsal(text: &str) -> bool {
+        let Some(start) = text.find(TEXT_BEGIN) else {
+            return false;
+        };
+        let rest = &text[start + TEXT_BEGIN.len()..];
+        let block = rest.find(TEXT_END).map_or(rest, |end| &rest[..end]);
+        block.lines().any(|l| {
+            l.trim()
+                .get(..10)
+                .is_some_and(|w| w.eq_ignore_ascii_case("REHEARSAL:"))
+        })
     }
 
     /// The commitment the manifest records: SHA-256 of the binary form.

@@ -33,6 +33,44 @@ pub fn png(data: &[u8]) -> Result<Vec<u8>> {
     Ok(out.into_inner())
 }
 
+/// `png` (as [`png`] writes it) with a `tEXt` chunk `keyword: text` right
+/// after its header: a note any image viewer's "properties" shows and that
+/// a search of the file's bytes finds, while the pixels stay the code.
+pub fn png_with_text(png: &[u8], keyword: &str, text: &str) -> Result<Vec<u8>> {
+    // Signature (8) then IHDR: length (4), type (4), 13 bytes, CRC (4).
+    const AFTER_IHDR: usize = 8 + 4 + 4 + 13 + 4;
+    if png.len() < AFTER_IHDR || png.get(12..16) != Some(b"IHDR".as_slice()) {
+        return Err(Error::input("not a PNG this tool wrote"));
+    }
+    let mut chunk = b"tEXt".to_vec();
+    chunk.extend_from_slice(keyword.as_bytes());
+    chunk.push(0);
+    chunk.extend_from_slice(text.as_bytes());
+    let len = u32::try_from(chunk.len() - 4).map_err(|_| Error::input("PNG note too long"))?;
+    let mut out = png[..AFTER_IHDR].to_vec();
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&chunk);
+    out.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    out.extend_from_slice(&png[AFTER_IHDR..]);
+    Ok(out)
+}
+
+/// CRC-32 (IEEE, as PNG chunks use), bit by bit: a few hundred bytes.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut c = 0xFFFF_FFFFu32;
+    for b in bytes {
+        c ^= u32::from(*b);
+        for _ in 0..8 {
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+        }
+    }
+    !c
+}
+
 /// An SVG of the QR code of `data`.
 pub fn svg(data: &[u8]) -> Result<String> {
     Ok(code(data)?
@@ -192,5 +230,23 @@ pub fn scan_image(bytes: &[u8], deadline: Duration) -> Result<std::result::Resul
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
             Ok(Err("the QR decoder failed on it".into()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_noted_png_still_decodes_and_holds_the_note() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        let plain = png(b"hello").unwrap();
+        let noted = png_with_text(&plain, "Comment", "REHEARSAL: throwaway").unwrap();
+        let a = image::load_from_memory(&plain).unwrap();
+        let b = image::load_from_memory(&noted).unwrap();
+        assert_eq!(a.as_bytes(), b.as_bytes());
+        assert!(noted.windows(10).any(|w| w == b"REHEARSAL:"));
+        assert!(png_with_text(b"not a png", "k", "v").is_err());
     }
 }

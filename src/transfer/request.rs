@@ -105,6 +105,12 @@ pub struct Request {
     /// What each signer's tool noted.
     #[serde(default)]
     pub records: Vec<SignRecord>,
+    /// Made by a rehearsal's ceremony: its keys are throwaway. No signature
+    /// covers this flag, so anyone can add or remove it: it guards against
+    /// a mix-up (a rehearsal's request signed or merged as if it were
+    /// real), not against an attacker.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rehearsal: bool,
 }
 
 impl Request {
@@ -156,6 +162,7 @@ impl Request {
                 })
                 .collect(),
             records: Vec::new(),
+            rehearsal: false,
         }
     }
 
