@@ -141,6 +141,7 @@ impl<'s> Runner<'s> {
         let mut finished: Option<RunState> = None;
         if let Some(st) = state {
             if st.digest == script.digest {
+                crate::script::check::resume(script, &st)?;
                 return Ok(Runner {
                     ws: Workspace::open(dir)?,
                     script,
@@ -356,11 +357,10 @@ impl<'s> Runner<'s> {
                         .map(String::as_str)
                         .unwrap_or("");
                     let names = match ui.ask(Ask::Names { role, duty })? {
-                        Answer::List(l) if !l.is_empty() => l,
-                        _ => {
-                            return Err(Error::input(format!("nobody named for the role {role}")));
-                        }
+                        Answer::List(l) => l,
+                        _ => Vec::new(),
                     };
+                    crate::script::check::people(role, &names)?;
                     people.push((role.clone(), names));
                 }
                 Ok(Outcome::RollCall { people })

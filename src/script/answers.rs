@@ -98,8 +98,18 @@ impl std::fmt::Debug for Answers {
 impl Answers {
     /// Reads an answers file.
     pub fn parse(text: &str) -> Result<Answers> {
-        let file: File =
-            toml::from_str(text).map_err(|e| Error::input(format!("not an answers file: {e}")))?;
+        let file: File = toml::from_str(text)
+            .map_err(|e| super::check::toml_error("not an answers file", text, &e))?;
+        // Refused here, before a ceremony directory is made or changed.
+        for (name, v) in &file.inputs {
+            super::check::value(name, v)?;
+        }
+        for (role, names) in &file.people {
+            super::check::people(role, names)?;
+        }
+        if let Some(w) = &file.witness.name {
+            super::check::person("witness.name", w)?;
+        }
         if let Some(m) = &file.witness.read_back
             && m != "as-shown"
             && m != "wrong-first"

@@ -1,0 +1,213 @@
+//! Checks on what a script, an answers file or a paused run brings: they
+//! may come from someone else. Text that reaches a screen holds no control,
+//! line-breaking or invisible character (it would repaint or forge what the
+//! room reads); names are few, distinct and non-empty; a paused run's record
+//! fits the script it resumes.
+
+use crate::ceremony::run::RunState;
+use crate::ceremony::step::{Outcome, Step};
+use crate::error::{Error, Result};
+use crate::text::{has_hazard, printable};
+
+/// The most people one role takes: a share set has at most 255 shares.
+const MAX_PEOPLE: usize = 255;
+/// The longest name of a person, in characters.
+const MAX_NAME: usize = 64;
+/// The longest value of an input (a path, a GUN), in bytes.
+const MAX_VALUE: usize = 4096;
+
+/// A TOML error as one line: where, and what, without the offending line
+/// itself, which the parser would quote (in an answers file it may hold a
+/// passphrase). Quoted values in the message are left out for the same
+/// reason.
+pub fn toml_error(what: &str, text: &str, e: &toml::de::Error) -> Error {
+    let at = e
+        .span()
+        .map(|s| {
+            let before = text.as_bytes().get(..s.start).unwrap_or(text.as_bytes());
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+            format!(" (line {line}, column {column})")
+        })
+        .unwrap_or_default();
+    let message = e.message().lines().next().unwrap_or("").trim();
+    Error::input(format!("{what}{at}: {}", redact(message)))
+}
+
+/// `message` with every `"…"` quoted value replaced by `"…"`, and cut short.
+fn redact(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(open) = rest.find('"') {
+        let Some(close) = rest[open + 1..].find('"') else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.push_str("\"…\"");
+        rest = &rest[open + 1 + close + 1..];
+    }
+    out.push_str(rest);
+    out.chars().take(200).collect()
+}
+
+/// A script's own text (a title, a role, a field): one plain line.
+pub fn text(what: &str, s: &str) -> Result<()> {
+    if has_hazard(s) {
+        return Err(Error::input(format!(
+            "{what} holds a control, line-breaking or invisible character: {}",
+            printable(&cut(s))
+        ))
+        .hint("a script's text is plain, one line per field"));
+    }
+    Ok(())
+}
+
+/// A value given for an input: one plain line of sensible length.
+pub fn value(name: &str, v: &str) -> Result<()> {
+    if v.len() > MAX_VALUE {
+        return Err(Error::input(format!(
+            "the value of input {} is longer than {MAX_VALUE} bytes",
+            printable(name)
+        )));
+    }
+    if has_hazard(v) {
+        return Err(Error::input(format!(
+            "the value of input {} holds a control, line-breaking or invisible character: {}",
+            printable(name),
+            printable(&cut(v))
+        )));
+    }
+    Ok(())
+}
+
+/// The names called for `role`: at least one, at most [`MAX_PEOPLE`], each
+/// a plain, trimmed, non-empty line, none twice; custodians' names also
+/// name files, so they follow the custodian rule.
+pub fn people(role: &str, names: &[String]) -> Result<()> {
+    let role_shown = printable(role);
+    if names.is_empty() {
+        return Err(Error::input(format!(
+            "nobody named for the role {role_shown}"
+        )));
+    }
+    if names.len() > MAX_PEOPLE {
+        return Err(Error::input(format!(
+            "{} names for the role {role_shown}: at most {MAX_PEOPLE}",
+            names.len()
+        )));
+    }
+    for (i, n) in names.iter().enumerate() {
+        person(&format!("a name for the role {role_shown}"), n)?;
+        if role == "custodians" {
+            crate::ceremony::shares::check_custodian_name(n)?;
+        }
+        if names[..i].contains(n) {
+            return Err(Error::input(format!(
+                "{} is named twice for the role {role_shown}",
+                printable(n)
+            ))
+            .hint("each person is named once"));
+        }
+    }
+    Ok(())
+}
+
+/// One person's name (a roll-call name, a witness).
+pub fn person(what: &str, n: &str) -> Result<()> {
+    if n.trim().is_empty() {
+        return Err(Error::input(format!("{what} is empty")));
+    }
+    if n.trim() != n {
+        return Err(Error::input(format!(
+            "{what} {:?} starts or ends with a space",
+            printable(n)
+        )));
+    }
+    if n.chars().count() > MAX_NAME {
+        return Err(Error::input(format!(
+            "{what} is longer than {MAX_NAME} characters"
+        )));
+    }
+    if has_hazard(n) {
+        return Err(Error::input(format!(
+            "{what} holds a control, line-breaking or invisible character: {}",
+            printable(&cut(n))
+        )));
+    }
+    Ok(())
+}
+
+/// A paused run's record (`run.json`) must fit the script resuming it: no
+/// more steps done than the script has, each outcome of the kind its step
+/// gives, and inputs and names that would have been accepted when given.
+/// A record that does not was edited by hand: resuming would skip steps.
+pub fn resume(script: &super::Script, st: &RunState) -> Result<()> {
+    let steps = &script.steps;
+    let edited = |why: String| {
+        Error::input(format!("run.json does not fit the script: {why}"))
+            .hint("run.json was changed by hand; start the ceremony again in a new directory")
+    };
+    if st.done.len() > steps.len() {
+        return Err(edited(format!(
+            "it records {} steps done of the script's {}",
+            st.done.len(),
+            steps.len()
+        )));
+    }
+    for (i, (s, o)) in steps.iter().zip(&st.done).enumerate() {
+        let step = &s.step;
+        if !fits(step, o) {
+            return Err(edited(format!(
+                "step {} ({}) is recorded with the outcome of another kind of step",
+                i + 1,
+                step.name()
+            )));
+        }
+    }
+    for (role, names) in &st.people {
+        people(role, names).map_err(|e| edited(e.reason().to_string()))?;
+    }
+    for (name, v) in &st.inputs {
+        value(name, v).map_err(|e| edited(e.reason().to_string()))?;
+    }
+    Ok(())
+}
+
+/// Whether outcome `o` is what `step` gives.
+fn fits(step: &Step, o: &Outcome) -> bool {
+    matches!(
+        (step, o),
+        (Step::Airgap, Outcome::Airgap { .. })
+            | (Step::RollCall { .. }, Outcome::RollCall { .. })
+            | (Step::Import { .. }, Outcome::Imported { .. })
+            | (Step::ReadBack { .. }, Outcome::ReadBack { .. })
+            | (Step::GenerateKey { .. }, Outcome::KeyGenerated { .. })
+            | (
+                Step::Split { .. } | Step::Reissue { .. },
+                Outcome::Split { .. }
+            )
+            | (
+                Step::RootInit { .. } | Step::RootRotate { .. },
+                Outcome::RootStaged { .. }
+            )
+            | (Step::MarkLost { .. }, Outcome::MarkedLost { .. })
+            | (Step::SignRoot { .. }, Outcome::RootSigned { .. })
+            | (Step::AddSigner { .. }, Outcome::SignerAdded { .. })
+            | (
+                Step::SignTargets { .. } | Step::SignSnapshot | Step::SignTimestamp,
+                Outcome::RoleSigned { .. }
+            )
+            | (Step::Export { .. }, Outcome::Exported { .. })
+            | (Step::VerifyExport { .. }, Outcome::Verified { .. })
+            | (Step::Close, Outcome::Closed)
+    )
+}
+
+/// The first characters of `s`, for a message.
+fn cut(s: &str) -> String {
+    let mut c: String = s.chars().take(60).collect();
+    if c.len() < s.len() {
+        c.push('…');
+    }
+    c
+}
