@@ -377,3 +377,91 @@ fn a_run_json_edited_to_skip_or_forge_steps_does_not_resume() {
     assert!(!r.stderr.contains("step 1/2"), "{}", r.stderr);
     assert!(r.stderr.contains("step 2/2"), "{}", r.stderr);
 }
+
+#[test]
+fn roll_calls_of_unknown_or_repeated_roles_and_odd_input_names_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (from, to, why) in [
+        (
+            "roles = [\"operator\"]",
+            "roles = [\"ghost\"]",
+            "not one of",
+        ),
+        (
+            "roles = [\"operator\"]",
+            "roles = [\"operator\", \"operator\"]",
+            "twice",
+        ),
+        ("roles = [\"operator\"]", "roles = []", "no roles"),
+        // An input that would be answered as a custodian's recipient.
+        (
+            "who = \"Who is called\"",
+            "who = \"Who is called\"\n\"recipient of ann\" = \"Hers\"",
+            "input name",
+        ),
+        (
+            "say = \"Generate a key.\"",
+            &format!("say = \"{}\"", "x".repeat(5000)),
+            "longer than",
+        ),
+    ] {
+        let r = refused_before_start(tmp.path(), &SCRIPT.replacen(from, to, 1), ANSWERS);
+        assert!(r.stderr.contains(why), "{to}: {}", r.stderr);
+    }
+    let shares: Vec<String> = (0..300).map(|i| format!("\"s{i}.share.age\"")).collect();
+    let answers = format!("{ANSWERS}[shares]\nk-1 = [{}]\n", shares.join(", "));
+    let r = refused_before_start(tmp.path(), SCRIPT, &answers);
+    assert!(r.stderr.contains("at most 255"), "{}", r.stderr);
+}
+
+#[test]
+fn a_fifo_planted_among_the_finished_runs_does_not_hang_the_next_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = t.join("c");
+    let answers = write(t, "a.toml", ANSWERS);
+    ok(&[
+        "-C",
+        s(&dir),
+        "run",
+        s(&write(t, "first.toml", SCRIPT)),
+        "--answers",
+        s(&answers),
+        "--allow-network",
+    ]);
+    std::fs::create_dir(dir.join("runs")).unwrap();
+    // Sorted last: the file the archive compares the finished run with.
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(dir.join("runs/zzz.json"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let next = SCRIPT
+        .replace("name = \"t\"", "name = \"next\"")
+        .replace("k-1", "k-2");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ceremony"))
+        .args(["-C", s(&dir), "run"])
+        .arg(write(t, "next.toml", &next))
+        .args(["--answers", s(&answers), "--allow-network"])
+        .env_remove("CEREMONY_DIR")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("the run hung on the FIFO under runs/");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(status.success());
+    assert!(dir.join("runs/002-t.json").is_file());
+}

@@ -71,7 +71,11 @@ fn archive(ws: &Workspace, old: &RunState) -> Result<()> {
         .collect();
     names.sort();
     if let Some(last) = names.last()
-        && std::fs::read(dir.join(last)).ok().as_deref() == Some(bytes.as_slice())
+        // Not fs::read: a FIFO planted under runs/ would hang the run.
+        && transfer::input::read_file(&dir.join(last), transfer::input::Limit::Metadata)
+            .ok()
+            .as_deref()
+            == Some(bytes.as_slice())
     {
         return Ok(());
     }

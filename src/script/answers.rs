@@ -107,6 +107,9 @@ impl Answers {
         for (role, names) in &file.people {
             super::check::people(role, names)?;
         }
+        for (key, files) in &file.shares {
+            super::check::share_files(key, files)?;
+        }
         if let Some(w) = &file.witness.name {
             super::check::person("witness.name", w)?;
         }

@@ -4,6 +4,8 @@
 //! room reads); names are few, distinct and non-empty; a paused run's record
 //! fits the script it resumes.
 
+use std::collections::BTreeMap;
+
 use crate::ceremony::run::RunState;
 use crate::ceremony::step::{Outcome, Step};
 use crate::error::{Error, Result};
@@ -13,6 +15,8 @@ use crate::text::{has_hazard, printable};
 const MAX_PEOPLE: usize = 255;
 /// The longest name of a person, in characters.
 const MAX_NAME: usize = 64;
+/// The longest text of one field of a script, in bytes.
+const MAX_TEXT: usize = 4096;
 /// The longest value of an input (a path, a GUN), in bytes.
 const MAX_VALUE: usize = 4096;
 
@@ -52,12 +56,57 @@ fn redact(message: &str) -> String {
 
 /// A script's own text (a title, a role, a field): one plain line.
 pub fn text(what: &str, s: &str) -> Result<()> {
+    if s.len() > MAX_TEXT {
+        return Err(Error::input(format!(
+            "{what} is longer than {MAX_TEXT} bytes"
+        )));
+    }
     if has_hazard(s) {
         return Err(Error::input(format!(
             "{what} holds a control, line-breaking or invisible character: {}",
             printable(&cut(s))
         ))
         .hint("a script's text is plain, one line per field"));
+    }
+    Ok(())
+}
+
+/// An input's name: what `${name}` refers to, and what an answers file
+/// keys: letters, digits, `-` and `_` (so it is never mistaken for one of
+/// the runner's own questions, such as `recipient of NAME`).
+pub fn input_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !ok {
+        return Err(Error::input(format!(
+            "input name {:?} must be letters, digits, - and _",
+            printable(&cut(name))
+        )));
+    }
+    Ok(())
+}
+
+/// A roll call names some of the script's roles, each once.
+pub fn roll_call(at: &str, roles: &[String], known: &BTreeMap<String, String>) -> Result<()> {
+    if roles.is_empty() {
+        return Err(Error::input(format!("{at}: a roll call with no roles")));
+    }
+    for (i, r) in roles.iter().enumerate() {
+        if !known.contains_key(r) {
+            return Err(Error::input(format!(
+                "{at}: the roll call names {:?}, which is not one of the script's roles",
+                printable(&cut(r))
+            )));
+        }
+        if roles[..i].contains(r) {
+            return Err(Error::input(format!(
+                "{at}: the roll call names {:?} twice",
+                printable(&cut(r))
+            )));
+        }
     }
     Ok(())
 }
@@ -108,6 +157,18 @@ pub fn people(role: &str, names: &[String]) -> Result<()> {
             ))
             .hint("each person is named once"));
         }
+    }
+    Ok(())
+}
+
+/// The share files named for one key: no more than a set has.
+pub fn share_files(key: &str, files: &[String]) -> Result<()> {
+    if files.len() > MAX_PEOPLE {
+        return Err(Error::input(format!(
+            "{} share files for {}: a set has at most {MAX_PEOPLE}",
+            files.len(),
+            printable(&cut(key))
+        )));
     }
     Ok(())
 }

@@ -146,8 +146,14 @@ impl Script {
                 check::text(&format!("the description of {what} {k}"), v)?;
             }
         }
+        for name in self.inputs.keys() {
+            check::input_name(name)?;
+        }
         for (i, s) in self.steps.iter().enumerate() {
             let at = format!("step {}", i + 1);
+            if let Step::RollCall { roles } = &s.step {
+                check::roll_call(&at, roles, &self.roles)?;
+            }
             check::text(&format!("{at}'s title"), &s.title)?;
             check::text(&format!("{at}'s say"), &s.say)?;
             for t in strings(&s.step)? {
