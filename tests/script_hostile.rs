@@ -465,3 +465,32 @@ fn a_fifo_planted_among_the_finished_runs_does_not_hang_the_next_run() {
     assert!(status.success());
     assert!(dir.join("runs/002-t.json").is_file());
 }
+
+#[test]
+fn a_script_of_thousands_of_steps_is_refused_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (head, step) = SCRIPT.split_once("[[step]]").unwrap();
+    let step = format!("[[step]]{}", step.split("[[step]]").next().unwrap());
+    let script = format!("{head}{}", step.repeat(5000));
+    let start = std::time::Instant::now();
+    let r = refused_before_start(tmp.path(), &script, ANSWERS);
+    assert!(r.stderr.contains("at most 200"), "{}", r.stderr);
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn a_paused_run_given_other_inputs_is_refused_not_silently_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, script, _) = paused(tmp.path());
+    let other = write(
+        tmp.path(),
+        "other.toml",
+        &ANSWERS.replace("who = \"bob\"", "who = \"alice\""),
+    );
+    let before = snapshot(&dir);
+    let r = run_in(&dir, &script, &other);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    one_line(&r);
+    assert!(r.stderr.contains("started with who"), "{}", r.stderr);
+    assert_unchanged(&dir, &before);
+}

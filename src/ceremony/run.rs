@@ -146,6 +146,7 @@ impl<'s> Runner<'s> {
         if let Some(st) = state {
             if st.digest == script.digest {
                 crate::script::check::resume(script, &st)?;
+                crate::script::check::same_inputs(&st.inputs, &inputs)?;
                 return Ok(Runner {
                     ws: Workspace::open(dir)?,
                     script,

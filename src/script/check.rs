@@ -15,6 +15,10 @@ use crate::text::{has_hazard, printable};
 const MAX_PEOPLE: usize = 255;
 /// The longest name of a person, in characters.
 const MAX_NAME: usize = 64;
+/// The most steps a script has.
+const MAX_STEPS: usize = 200;
+/// The most inputs, or roles, a script has.
+const MAX_FEW: usize = 64;
 /// The longest text of one field of a script, in bytes.
 const MAX_TEXT: usize = 4096;
 /// The longest value of an input (a path, a GUN), in bytes.
@@ -67,6 +71,24 @@ pub fn text(what: &str, s: &str) -> Result<()> {
             printable(&cut(s))
         ))
         .hint("a script's text is plain, one line per field"));
+    }
+    Ok(())
+}
+
+/// A ceremony is read aloud in one sitting: a script of more steps, inputs
+/// or roles than these is not one (and each step rewrites `run.json`).
+pub fn sizes(steps: usize, inputs: usize, roles: usize) -> Result<()> {
+    for (n, most, what) in [
+        (steps, MAX_STEPS, "steps"),
+        (inputs, MAX_FEW, "inputs"),
+        (roles, MAX_FEW, "roles"),
+    ] {
+        if n > most {
+            return Err(
+                Error::input(format!("the script has {n} {what}: at most {most}"))
+                    .hint("split the ceremony into several scripts"),
+            );
+        }
     }
     Ok(())
 }
@@ -230,6 +252,28 @@ pub fn resume(script: &super::Script, st: &RunState) -> Result<()> {
     }
     for (name, v) in &st.inputs {
         value(name, v).map_err(|e| edited(e.reason().to_string()))?;
+    }
+    Ok(())
+}
+
+/// A paused run goes on with the inputs it started with; a value given
+/// now that differs would be silently ignored (an export written to the
+/// old folder), so it is refused.
+pub fn same_inputs(
+    recorded: &BTreeMap<String, String>,
+    given: &BTreeMap<String, String>,
+) -> Result<()> {
+    for (name, v) in given {
+        if let Some(was) = recorded.get(name)
+            && was != v
+        {
+            return Err(Error::input(format!(
+                "the paused run started with {name} = {:?}; now {:?} is given",
+                printable(&cut(was)),
+                printable(&cut(v))
+            ))
+            .hint("resume with the inputs the run started with"));
+        }
     }
     Ok(())
 }

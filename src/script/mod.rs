@@ -100,6 +100,7 @@ impl Script {
                 "a Notary script must name its gun (e.g. gun = \"${gun}\")",
             ));
         }
+        check::sizes(raw.steps.len(), raw.inputs.len(), raw.roles.len())?;
         let mut steps = Vec::new();
         for (i, v) in raw.steps.into_iter().enumerate() {
             let s = ScriptStep::from_toml(v)
