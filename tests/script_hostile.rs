@@ -494,3 +494,21 @@ fn a_paused_run_given_other_inputs_is_refused_not_silently_kept() {
     assert!(r.stderr.contains("started with who"), "{}", r.stderr);
     assert_unchanged(&dir, &before);
 }
+
+#[test]
+fn an_answers_file_cannot_seal_a_key_or_share_with_an_empty_passphrase() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = refused_before_start(
+        tmp.path(),
+        SCRIPT,
+        &ANSWERS.replace("\"rehearsal-passphrase-1\"", "\"\""),
+    );
+    assert!(
+        r.stderr.contains("passphrases.keys is empty"),
+        "{}",
+        r.stderr
+    );
+    let answers = format!("{ANSWERS}[passphrases.custodians]\nann = \"\"\n");
+    let r = refused_before_start(tmp.path(), SCRIPT, &answers);
+    assert!(r.stderr.contains("custodians.ann is empty"), "{}", r.stderr);
+}

@@ -33,7 +33,7 @@ use crate::ceremony::step::{Answer, Ask, RunUi};
 use crate::ceremony::ui::{Confirmation, Event, Preview, Ui};
 use crate::ceremony::{KeyRecord, Passphrases};
 use crate::error::{Error, Result};
-use crate::secret::Passphrase;
+use crate::secret::{ExposeSecret, Passphrase};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,6 +106,18 @@ impl Answers {
         }
         for (role, names) in &file.people {
             super::check::people(role, names)?;
+        }
+        // As on the command line: a key or share is never sealed with an
+        // empty passphrase, whatever a file handed over says.
+        let empty = |p: &Passphrase| p.expose_secret().is_empty();
+        if file.passphrases.keys.as_ref().is_some_and(empty) {
+            return Err(Error::input("passphrases.keys is empty"));
+        }
+        if let Some((name, _)) = file.passphrases.custodians.iter().find(|(_, p)| empty(p)) {
+            return Err(Error::input(format!(
+                "passphrases.custodians.{} is empty",
+                crate::text::printable(name)
+            )));
         }
         for (key, files) in &file.shares {
             super::check::share_files(key, files)?;
