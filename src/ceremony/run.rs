@@ -71,7 +71,11 @@ fn archive(ws: &Workspace, old: &RunState) -> Result<()> {
         .collect();
     names.sort();
     if let Some(last) = names.last()
-        && std::fs::read(dir.join(last)).ok().as_deref() == Some(bytes.as_slice())
+        // Not fs::read: a FIFO planted under runs/ would hang the run.
+        && transfer::input::read_file(&dir.join(last), transfer::input::Limit::Metadata)
+            .ok()
+            .as_deref()
+            == Some(bytes.as_slice())
     {
         return Ok(());
     }
@@ -152,6 +156,8 @@ impl<'s> Runner<'s> {
                 .hint("resume it: run the same command without --again"));
             }
             if st.digest == script.digest && !again {
+                crate::script::check::resume(script, &st)?;
+                crate::script::check::same_inputs(&st.inputs, &inputs)?;
                 return Ok(Runner {
                     ws: Workspace::open(dir)?,
                     script,
@@ -367,11 +373,10 @@ impl<'s> Runner<'s> {
                         .map(String::as_str)
                         .unwrap_or("");
                     let names = match ui.ask(Ask::Names { role, duty })? {
-                        Answer::List(l) if !l.is_empty() => l,
-                        _ => {
-                            return Err(Error::input(format!("nobody named for the role {role}")));
-                        }
+                        Answer::List(l) => l,
+                        _ => Vec::new(),
                     };
+                    crate::script::check::people(role, &names)?;
                     people.push((role.clone(), names));
                 }
                 Ok(Outcome::RollCall { people })

@@ -56,22 +56,29 @@ impl CustodianSpec {
             Error::input(format!("{s:?} is not NAME=RECIPIENT"))
                 .hint("e.g. --custodian alice=age1… or --custodian bob=passphrase")
         })?;
-        let ok = !name.is_empty()
-            && name.len() <= 64
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-            && !name.starts_with('.');
-        if !ok {
-            return Err(Error::input(format!(
-                "custodian name {name:?} must be letters, digits, - _ ."
-            )));
-        }
+        check_custodian_name(name)?;
         Ok(CustodianSpec {
             name: name.into(),
             recipient: recipient.into(),
         })
     }
+}
+
+/// A custodian's name names her files (`NAME.share.age`): letters,
+/// digits, `-`, `_` and `.`, not starting with a dot, at most 64 bytes.
+pub fn check_custodian_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && !name.starts_with('.');
+    if !ok {
+        return Err(Error::input(format!(
+            "custodian name {name:?} must be letters, digits, - _ ."
+        )));
+    }
+    Ok(())
 }
 
 /// The manifest's record of one custodian.

@@ -77,6 +77,7 @@ pub fn run(cli: &Cli, a: &RunArgs) -> Result<()> {
         let (k, v) = i
             .split_once('=')
             .ok_or_else(|| Error::input(format!("--input {i:?} is not NAME=VALUE")))?;
+        crate::script::check::value(k, v)?;
         given.insert(k.to_string(), v.to_string());
     }
     let Some(answers_path) = &a.answers else {

@@ -33,7 +33,7 @@ use crate::ceremony::step::{Answer, Ask, RunUi};
 use crate::ceremony::ui::{Confirmation, Event, Preview, Ui};
 use crate::ceremony::{KeyRecord, Passphrases};
 use crate::error::{Error, Result};
-use crate::secret::Passphrase;
+use crate::secret::{ExposeSecret, Passphrase};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -98,8 +98,35 @@ impl std::fmt::Debug for Answers {
 impl Answers {
     /// Reads an answers file.
     pub fn parse(text: &str) -> Result<Answers> {
-        let file: File =
-            toml::from_str(text).map_err(|e| Error::input(format!("not an answers file: {e}")))?;
+        let file: File = toml::from_str(text)
+            .map_err(|e| super::check::toml_error("not an answers file", text, &e))?;
+        // Refused here, before a ceremony directory is made or changed.
+        for (name, v) in &file.inputs {
+            super::check::value(name, v)?;
+        }
+        for (role, names) in &file.people {
+            super::check::people(role, names)?;
+        }
+        // As on the command line: a key or share is never sealed with an
+        // empty passphrase, whatever a file handed over says.
+        let empty = |p: &Passphrase| p.expose_secret().is_empty();
+        if file.passphrases.keys.as_ref().is_some_and(empty) {
+            return Err(Error::input("passphrases.keys is empty"));
+        }
+        if let Some((name, _)) = file.passphrases.custodians.iter().find(|(_, p)| empty(p)) {
+            return Err(Error::input(format!(
+                "passphrases.custodians.{} is empty",
+                crate::text::printable(name)
+            )));
+        }
+        for (key, files) in &file.shares {
+            super::check::share_files(key, files)?;
+        }
+        // An empty witness name stays allowed: it rehearses a read-back
+        // the runner refuses.
+        if let Some(w) = file.witness.name.as_ref().filter(|w| !w.is_empty()) {
+            super::check::person("witness.name", w)?;
+        }
         if let Some(m) = &file.witness.read_back
             && m != "as-shown"
             && m != "wrong-first"

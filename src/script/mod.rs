@@ -4,6 +4,7 @@
 //! does (a [`Step`]). The format is in `ceremony-scripts/README.md`.
 
 pub mod answers;
+pub mod check;
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -92,13 +93,14 @@ impl Script {
     /// a role, every `${input}` declared, a Notary script naming its GUN.
     pub fn parse(text: &str) -> Result<Script> {
         let raw: Raw = toml::from_str(text)
-            .map_err(|e| Error::input(format!("not a ceremony script: {e}")))?;
+            .map_err(|e| check::toml_error("not a ceremony script", text, &e))?;
         let dialect = Dialect::parse(&raw.dialect)?;
         if dialect == Dialect::Notary && raw.gun.is_none() {
             return Err(Error::input(
                 "a Notary script must name its gun (e.g. gun = \"${gun}\")",
             ));
         }
+        check::sizes(raw.steps.len(), raw.inputs.len(), raw.roles.len())?;
         let mut steps = Vec::new();
         for (i, v) in raw.steps.into_iter().enumerate() {
             let s = ScriptStep::from_toml(v)
@@ -126,18 +128,57 @@ impl Script {
             steps,
             digest: crate::transfer::sha256_hex(text.as_bytes()),
         };
+        script.check_text()?;
         script.check_inputs()?;
         Ok(script)
     }
 
-    /// Every `${name}` the script uses must be one of its inputs.
+    /// Every string the script holds reaches a screen or a path: each must
+    /// be one plain line ([`check::text`]).
+    fn check_text(&self) -> Result<()> {
+        check::text("the script's name", &self.name)?;
+        check::text("the script's title", &self.title)?;
+        if let Some(g) = &self.gun {
+            check::text("the script's gun", g)?;
+        }
+        for (what, map) in [("input", &self.inputs), ("role", &self.roles)] {
+            for (k, v) in map {
+                check::text(&format!("the name of {what} {k:?}"), k)?;
+                check::text(&format!("the description of {what} {k}"), v)?;
+            }
+        }
+        for name in self.inputs.keys() {
+            check::input_name(name)?;
+        }
+        for (i, s) in self.steps.iter().enumerate() {
+            let at = format!("step {}", i + 1);
+            if let Step::RollCall { roles } = &s.step {
+                check::roll_call(&at, roles, &self.roles)?;
+            }
+            check::text(&format!("{at}'s title"), &s.title)?;
+            check::text(&format!("{at}'s say"), &s.say)?;
+            for t in strings(&s.step)? {
+                check::text(&format!("a field of {at}"), &t)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every `${name}` the script uses must be one of its inputs, and every
+    /// `${` must be closed.
     fn check_inputs(&self) -> Result<()> {
         let mut texts: Vec<String> = self.gun.iter().cloned().collect();
         for s in &self.steps {
             texts.push(s.say.clone());
-            texts.push(serde_json::to_string(&s.step).map_err(|e| Error::input(e.to_string()))?);
+            texts.extend(strings(&s.step)?);
         }
         for t in texts {
+            if unclosed(&t) {
+                return Err(Error::input(format!(
+                    "the script has a ${{ with no closing }} in {:?}",
+                    crate::text::printable(&t)
+                )));
+            }
             for name in references(&t) {
                 if !self.inputs.contains_key(&name) {
                     return Err(Error::input(format!(
@@ -148,6 +189,34 @@ impl Script {
         }
         Ok(())
     }
+}
+
+/// Every string in a step's fields.
+fn strings(step: &Step) -> Result<Vec<String>> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            serde_json::Value::Object(m) => m.values().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let v = serde_json::to_value(step).map_err(|e| Error::input(e.to_string()))?;
+    let mut out = Vec::new();
+    walk(&v, &mut out);
+    Ok(out)
+}
+
+/// Whether `text` has a `${` that no `}` closes.
+fn unclosed(text: &str) -> bool {
+    let mut rest = text;
+    while let Some(at) = rest.find("${") {
+        match rest[at + 2..].find('}') {
+            Some(end) => rest = &rest[at + 2 + end + 1..],
+            None => return true,
+        }
+    }
+    false
 }
 
 /// The `${name}` references in `text`.
@@ -181,6 +250,10 @@ pub fn substitute(text: &str, inputs: &BTreeMap<String, String>) -> Result<Strin
         let value = inputs
             .get(name)
             .ok_or_else(|| Error::input(format!("no value for input {name:?}")))?;
+        // Values come from whoever runs the ceremony (or a run.json): they
+        // are inserted once, never expanded again, and never hold what
+        // could repaint a screen.
+        check::value(name, value)?;
         out.push_str(value);
         rest = &after[end + 1..];
     }
