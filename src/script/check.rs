@@ -278,34 +278,31 @@ pub fn same_inputs(
     Ok(())
 }
 
-/// Whether outcome `o` is what `step` gives.
+/// Whether outcome `o` is what `step` gives. The match on `step` is
+/// exhaustive so that a new kind of step cannot be forgotten here.
 fn fits(step: &Step, o: &Outcome) -> bool {
-    matches!(
-        (step, o),
-        (Step::Airgap, Outcome::Airgap { .. })
-            | (Step::RollCall { .. }, Outcome::RollCall { .. })
-            | (Step::Import { .. }, Outcome::Imported { .. })
-            | (Step::ReadBack { .. }, Outcome::ReadBack { .. })
-            | (Step::GenerateKey { .. }, Outcome::KeyGenerated { .. })
-            | (
-                Step::Split { .. } | Step::Reissue { .. },
-                Outcome::Split { .. }
-            )
-            | (
-                Step::RootInit { .. } | Step::RootRotate { .. },
-                Outcome::RootStaged { .. }
-            )
-            | (Step::MarkLost { .. }, Outcome::MarkedLost { .. })
-            | (Step::SignRoot { .. }, Outcome::RootSigned { .. })
-            | (Step::AddSigner { .. }, Outcome::SignerAdded { .. })
-            | (
-                Step::SignTargets { .. } | Step::SignSnapshot | Step::SignTimestamp,
-                Outcome::RoleSigned { .. }
-            )
-            | (Step::Export { .. }, Outcome::Exported { .. })
-            | (Step::VerifyExport { .. }, Outcome::Verified { .. })
-            | (Step::Close, Outcome::Closed)
-    )
+    match step {
+        Step::Airgap => matches!(o, Outcome::Airgap { .. }),
+        Step::RollCall { .. } => matches!(o, Outcome::RollCall { .. }),
+        Step::Import { .. } | Step::ImportKey { .. } => matches!(o, Outcome::Imported { .. }),
+        Step::ReadBack { .. } => matches!(o, Outcome::ReadBack { .. }),
+        Step::GenerateKey { .. } => matches!(o, Outcome::KeyGenerated { .. }),
+        Step::Split { .. } | Step::Reissue { .. } => matches!(o, Outcome::Split { .. }),
+        Step::RootInit { .. } | Step::RootRotate { .. } => {
+            matches!(o, Outcome::RootStaged { .. })
+        }
+        Step::MarkLost { .. } => matches!(o, Outcome::MarkedLost { .. }),
+        Step::SignRoot { .. } => matches!(o, Outcome::RootSigned { .. }),
+        Step::RequestSignatures { .. } => matches!(o, Outcome::RequestWritten { .. }),
+        Step::CollectSignatures { .. } => matches!(o, Outcome::RequestsMerged { .. }),
+        Step::AddSigner { .. } => matches!(o, Outcome::SignerAdded { .. }),
+        Step::SignTargets { .. } | Step::SignSnapshot | Step::SignTimestamp => {
+            matches!(o, Outcome::RoleSigned { .. })
+        }
+        Step::Export { .. } => matches!(o, Outcome::Exported { .. }),
+        Step::VerifyExport { .. } => matches!(o, Outcome::Verified { .. }),
+        Step::Close => matches!(o, Outcome::Closed),
+    }
 }
 
 /// The first characters of `s`, for a message.
