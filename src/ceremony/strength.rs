@@ -160,6 +160,36 @@ mod tests {
     }
 
     #[test]
+    fn odd_text_is_scored_not_a_panic() {
+        // Numerals outside ASCII once made zxcvbn's date matcher panic.
+        for s in [
+            "६೬𝟨1",
+            "０１２３４５６７８９",
+            "ö",
+            "\u{0}\u{7f}",
+            "🏆🔥 and words",
+            "a\u{301}",
+        ] {
+            let _ = score(&p(s), &[s, "ö/ä", ""]);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        #[test]
+        fn any_passphrase_and_names_are_scored(pass in "\\PC{0,40}", name in "\\PC{0,20}") {
+            let (s, _) = score(&p(&pass), &[&name]);
+            proptest::prop_assert!(s <= 4);
+        }
+
+        #[test]
+        fn date_and_sequence_like_text_is_scored(pass in "[0-9०-९０-９𝟎-𝟗/. aA-]{0,24}") {
+            let (s, _) = score(&p(&pass), &[]);
+            proptest::prop_assert!(s <= 4);
+        }
+    }
+
+    #[test]
     fn the_refusal_names_score_warning_and_the_flag() {
         let (s, w) = score(&p("password"), &[]);
         let e = refusal("key root-1", s, w.as_deref());
