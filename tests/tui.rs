@@ -540,6 +540,59 @@ fn a_new_passphrase_typed_differently_twice_is_refused_then_taken() {
     assert!(!shown.contains("good-pass") && !shown.contains("first-pass"));
 }
 
+#[test]
+fn a_weak_new_passphrase_is_refused_on_its_form_and_asked_again() {
+    use ceremony::ceremony::Workspace;
+    use ceremony::metadata::Dialect;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c");
+    let ws = Workspace::init(&dir, Dialect::Tuf, None).unwrap();
+    let strong = "quartz otter lantern mosaic";
+    let generate = |u: &mut TuiUi<TestBackend>| {
+        ws.generate_key(
+            "root",
+            None,
+            Some("root-1"),
+            time::Duration::days(365),
+            time::OffsetDateTime::now_utc(),
+            u,
+        )
+    };
+    // The engine judges; the form shows why and asks again. The keys run
+    // out there, so the screen left is that form.
+    let mut keys = typed("hunter2");
+    keys.extend(typed("hunter2"));
+    let mut u = ui(keys);
+    assert!(generate(&mut u).is_err());
+    let shown = text(u.terminal());
+    assert!(
+        shown.contains("A passphrase for the new key root-1"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("REFUSED: the new passphrase for key root-1 is too")
+            && shown.contains("zxcvbn score 1 of 4"),
+        "{shown}"
+    );
+    assert!(!shown.contains("hunter2"), "{shown}");
+    // A strong one typed then is taken, in the same step.
+    let mut keys = typed("hunter2");
+    keys.extend(typed("hunter2"));
+    keys.extend(typed(strong));
+    keys.extend(typed(strong));
+    let mut u = ui(keys);
+    assert_eq!(generate(&mut u).unwrap().label, "root-1");
+    let shown = text(u.terminal());
+    assert!(shown.contains("new passphrase refused"), "{shown}");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains(strong),
+        "{shown}"
+    );
+    // Nothing weak was accepted, so nothing of it is recorded.
+    let t = std::fs::read_to_string(dir.join("transcript.jsonl")).unwrap();
+    assert!(!t.contains("weak-passphrase"), "{t}");
+}
+
 /// Root version 3, signed here by alice; bob signs at his machine, dave's
 /// key exists only as shares, carol's was lost.
 fn keyholders() -> ceremony::ceremony::keyholders::Keyholders {

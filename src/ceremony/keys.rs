@@ -7,6 +7,7 @@ use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
 use super::lost::Lost;
+use super::strength::NewPassphrase;
 use super::{Passphrases, Workspace, read};
 use crate::error::{Error, Result};
 use crate::key::cert::{self, CertInfo};
@@ -241,7 +242,13 @@ impl Workspace {
         } else {
             MetaKey::from_public(self.dialect, &key.public())?
         };
-        let pass = passphrases.new_key(&label)?;
+        let pass = self.new_passphrase(
+            passphrases,
+            NewPassphrase::Key {
+                label: &label,
+                role,
+            },
+        )?;
         let encrypted = key.encrypt(&pass)?;
         drop(key);
         let rec = KeyRecord {
@@ -411,6 +418,13 @@ impl Workspace {
                 out.display()
             )));
         }
+        self.check_new_passphrase(
+            export_pass,
+            NewPassphrase::Export {
+                label: &rec.label,
+                role: &rec.role,
+            },
+        )?;
         let key = self.unlock(&rec, passphrases)?;
         let gun = matches!(rec.role.as_str(), "targets" | "snapshot")
             .then(|| self.gun.clone())
@@ -425,6 +439,9 @@ impl Workspace {
         )?;
         transfer::write_new(out, pem.as_bytes())?;
         set_private_mode(out);
+        // An export changes nothing here; a weak passphrase let through
+        // for it is still recorded.
+        self.record_pending()?;
         Ok(rec)
     }
 

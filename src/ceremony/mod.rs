@@ -28,6 +28,7 @@ pub mod root;
 pub mod run;
 pub mod shares;
 pub mod step;
+pub mod strength;
 pub mod transcript;
 pub mod ui;
 
@@ -62,6 +63,13 @@ pub trait Passphrases {
         let _ = new;
         Err(Error::input(format!("no passphrase for custodian {name}")))
     }
+    /// A new passphrase was refused (`why`: too weak). True to be asked
+    /// again, as a screen does, showing why; false (the default) ends the
+    /// command with the refusal.
+    fn ask_again(&mut self, why: &Error) -> bool {
+        let _ = why;
+        false
+    }
 }
 
 /// The settings file.
@@ -89,6 +97,8 @@ pub struct Workspace {
     rehearsal: bool,
     /// Confirmations given, written to the transcript with what follows.
     pending: transcript::Pending,
+    /// New passphrases below the strength rule are let through (recorded).
+    weak_passphrases: bool,
 }
 
 const SETTINGS: &str = "ceremony.json";
@@ -168,6 +178,7 @@ impl Workspace {
             gun: s.gun,
             rehearsal: s.rehearsal,
             pending: Default::default(),
+            weak_passphrases: false,
         })
     }
 

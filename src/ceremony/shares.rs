@@ -26,6 +26,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
+use super::strength::NewPassphrase;
 use super::{KeyRecord, Passphrases, Workspace, read};
 use crate::error::{Error, Result};
 use crate::key::private::PrivateKey;
@@ -290,7 +291,13 @@ impl Workspace {
         let mut seals = Vec::new();
         for c in custodians {
             seals.push(if c.recipient == "passphrase" {
-                Custodian::Passphrase(passphrases.custodian(&c.name, true)?)
+                Custodian::Passphrase(self.new_passphrase(
+                    passphrases,
+                    NewPassphrase::Custodian {
+                        name: &c.name,
+                        key: &rec.label,
+                    },
+                )?)
             } else {
                 Custodian::parse_recipient(&c.recipient)?
             });
@@ -554,14 +561,22 @@ impl Workspace {
                 rec.display()
             )));
         }
-        let pass = passphrases.new_key(&rec.label)?;
+        let pass = self.new_passphrase(
+            passphrases,
+            NewPassphrase::Key {
+                label: &rec.label,
+                role: &rec.role,
+            },
+        )?;
         let file = key.encrypt(&pass)?;
         let age_path = self.dir.join(format!("keys/{}.age", rec.id));
         transfer::write_new(&age_path, &file)?;
         let mut updated = rec.clone();
         updated.private = true;
         let text = serde_json::to_vec_pretty(&updated).map_err(|e| Error::input(e.to_string()))?;
-        self.write_state(&format!("keys/{}.json", rec.id), &text)
+        self.write_state(&format!("keys/{}.json", rec.id), &text)?;
+        // A weak passphrase let through for it is recorded.
+        self.record_pending()
     }
 
     /// Refuses a rehearsal's shares (`rehearsal`: a share or its manifest

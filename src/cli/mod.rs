@@ -44,6 +44,9 @@ pub struct Cli {
     /// Answer yes to confirmations.
     #[arg(long, short = 'y', global = true)]
     yes: bool,
+    /// Accept a new passphrase weaker than zxcvbn score 3 (recorded in the transcript).
+    #[arg(long, global = true)]
+    weak_passphrase: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -286,7 +289,11 @@ impl Cli {
                 std::env::var_os("CEREMONY_DIR").map(PathBuf::from),
             )?,
         };
-        Workspace::open(&dir)
+        let mut ws = Workspace::open(&dir)?;
+        if self.weak_passphrase {
+            ws.allow_weak_passphrases();
+        }
+        Ok(ws)
     }
 
     pub(crate) fn passphrases(&self) -> CliPassphrases {

@@ -101,6 +101,9 @@ pub fn run(cli: &Cli, a: &RunArgs) -> Result<()> {
         .hint("rehearse in a new directory (--rehearsal without -C)"));
     }
     let mut runner = Runner::open(&dir, &script, given, a.allow_network, a.again, &mut ui)?;
+    if cli.weak_passphrase || ui.weak_passphrases() {
+        runner.ws.allow_weak_passphrases();
+    }
     if a.rehearsal && !runner.ws.rehearsal() {
         if !runner.state.done.is_empty() {
             return Err(Error::input(
@@ -139,6 +142,9 @@ fn in_terminal(
         .with_poll(tui::term::poll);
     ui.script(script, a.allow_network);
     let mut runner = Runner::open(&dir, script, given, a.allow_network, a.again, &mut ui)?;
+    if cli.weak_passphrase {
+        runner.ws.allow_weak_passphrases();
+    }
     if a.rehearsal && !runner.ws.rehearsal() {
         if !runner.state.done.is_empty() {
             return Err(Error::input(

@@ -267,6 +267,9 @@ fn describe(e: &Entry) -> String {
             if *removed { "removed from" } else { "added to" }
         ),
         Record::RootDiscarded { kept_as } => format!("staged root put aside as {kept_as}"),
+        Record::WeakPassphraseAccepted { what } => {
+            format!("WEAK passphrase accepted for {what} (--weak-passphrase)")
+        }
         Record::Close(c) => format!(
             "CLOSE: entries 1–{} (sha256 {}) signed with root version {} by {}",
             c.statement.last_seq,

@@ -13,6 +13,7 @@
 //! ann = "age1…"
 //! [passphrases]
 //! keys = "…"        # every key's passphrase (new keys and unlocking)
+//! weak = true       # accept new ones below zxcvbn score 3 (recorded)
 //! [passphrases.custodians]
 //! ben = "…"
 //! [shares]          # share files custodians bring, by key label
@@ -42,6 +43,9 @@ struct Secrets {
     keys: Option<Passphrase>,
     #[serde(default)]
     custodians: BTreeMap<String, Passphrase>,
+    /// Accept new passphrases below the strength rule (`--weak-passphrase`).
+    #[serde(default)]
+    weak: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -140,6 +144,12 @@ impl Answers {
             wrong_given: false,
             shown: Vec::new(),
         })
+    }
+
+    /// Whether the file accepts weak new passphrases
+    /// (`[passphrases] weak = true`, as `--weak-passphrase`).
+    pub fn weak_passphrases(&self) -> bool {
+        self.file.passphrases.weak
     }
 
     /// The inputs the file gives.

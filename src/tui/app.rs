@@ -45,6 +45,8 @@ pub struct TuiUi<B: Backend> {
     labels: BTreeMap<String, String>,
     witnesses: Vec<String>,
     read_back_try: usize,
+    /// Why the last new passphrase was refused, shown on the next form.
+    weak_refused: Option<String>,
     clock: fn() -> String,
     drain: fn(),
     poll: fn(std::time::Duration) -> bool,
@@ -88,6 +90,7 @@ impl<B: Backend> TuiUi<B> {
             labels: BTreeMap::new(),
             witnesses: Vec::new(),
             read_back_try: 0,
+            weak_refused: None,
             clock: now_hms,
             drain: || {},
             poll: |_| true,
@@ -455,6 +458,8 @@ impl<B: Backend> TuiUi<B> {
     /// A passphrase from `form` (one field, or two to type it twice).
     fn passphrase(&mut self, mut form: Form) -> Result<Passphrase> {
         let twice = form.fields.len() > 1;
+        // The engine refused the last one as weak and asks again.
+        form.refused = self.weak_refused.take();
         loop {
             let mut f = self.form(form)?;
             let why = if f.value(0).is_empty() {
@@ -524,6 +529,17 @@ impl<B: Backend> Passphrases for TuiUi<B> {
 
     fn custodian(&mut self, name: &str, new: bool) -> Result<Passphrase> {
         self.passphrase(forms::custodian(name, new))
+    }
+
+    /// A weak passphrase is asked for again on its form, with why: the
+    /// step goes on (a run started with --weak-passphrase accepts it).
+    fn ask_again(&mut self, why: &Error) -> bool {
+        self.log(&format!("new passphrase refused: {}", why.reason()));
+        self.weak_refused = Some(format!(
+            "{}. Type a stronger one.",
+            why.reason().trim_end_matches('.')
+        ));
+        true
     }
 }
 

@@ -145,6 +145,13 @@ pub enum Record {
         /// Where it is kept, in the ceremony directory.
         kept_as: String,
     },
+    /// A new passphrase weaker than the rule was accepted
+    /// (`--weak-passphrase`); written with the change it protects. Never
+    /// the passphrase, nor its score.
+    WeakPassphraseAccepted {
+        /// What it protects ("key root-1", "ann's share of key root-1").
+        what: String,
+    },
     /// The transcript so far was signed with root keys.
     Close(close::Close),
 }
@@ -264,7 +271,7 @@ fn next_link(bytes: &[u8]) -> (u64, String) {
 pub struct Pending(std::sync::Mutex<Vec<Record>>);
 
 impl Pending {
-    fn push(&self, r: Record) {
+    pub(super) fn push(&self, r: Record) {
         if let Ok(mut p) = self.0.lock() {
             p.push(r);
         }
@@ -283,6 +290,16 @@ impl Workspace {
     /// confirmations that led to it.
     pub fn record(&self, record: Record) -> Result<()> {
         for r in self.pending.take().into_iter().chain([record]) {
+            append(self.dir(), r, OffsetDateTime::now_utc())
+                .map_err(|e| e.context("the transcript"))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the records held back, when a command changed nothing to
+    /// write them with.
+    pub fn record_pending(&self) -> Result<()> {
+        for r in self.pending.take() {
             append(self.dir(), r, OffsetDateTime::now_utc())
                 .map_err(|e| e.context("the transcript"))?;
         }
