@@ -216,19 +216,24 @@ impl Workspace {
             }
         }
         prepare_out(out)?;
-        if !images.is_empty() {
-            let q = out.join("qr");
-            std::fs::create_dir_all(&q).map_err(|e| Error::io(&q, e))?;
-        }
+        self.make_dirs(out)?;
+        // The marker goes first and leaves last, and SHA256SUMS is the last
+        // file written: a folder cut short by a crash or a full disk is
+        // refused by `verify`, `import` and the online side, and the next
+        // command here takes it back out (the journal).
+        let marker = out.join(INCOMPLETE_MARK);
+        self.write_new(&marker, INCOMPLETE_TEXT)?;
+        let (sums, rest): (Vec<_>, Vec<_>) = chosen.iter().partition(|(n, _)| n == "SHA256SUMS");
         let mut written = Vec::new();
-        for (name, bytes) in chosen.iter().chain(images.iter()) {
+        for (name, bytes) in rest.into_iter().chain(images.iter()).chain(sums) {
             // Notary delegations are named like targets/releases.json.
             if let Some(parent) = out.join(name).parent() {
-                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                self.make_dirs(parent)?;
             }
-            transfer::write_new(&out.join(name), bytes)?;
+            self.write_new(&out.join(name), bytes)?;
             written.push(name.clone());
         }
+        self.remove_file(&marker)?;
         let mut record = previous;
         for (name, b) in &files {
             record.files.insert(name.clone(), transfer::sha256_hex(b));
@@ -262,8 +267,24 @@ fn prepare_out(out: &Path) -> Result<()> {
             ))
             .hint("export into a new directory"));
         }
-    } else {
-        std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    }
+    Ok(())
+}
+
+/// The file an export holds while it is being written; see [`Workspace::export`].
+pub const INCOMPLETE_MARK: &str = "INCOMPLETE";
+
+const INCOMPLETE_TEXT: &[u8] =
+    b"INCOMPLETE: this export was cut short before it was finished. Do not carry or publish it; export again into a new folder.\n";
+
+/// Refuses a folder an export did not finish writing.
+pub fn refuse_incomplete(folder: &Path) -> Result<()> {
+    if std::fs::symlink_metadata(folder.join(INCOMPLETE_MARK)).is_ok() {
+        return Err(Error::input(format!(
+            "{} holds an export that was cut short before it was finished",
+            folder.display()
+        ))
+        .hint("do not carry or publish it: export again into a new folder"));
     }
     Ok(())
 }

@@ -232,6 +232,7 @@ pub fn read_bundle(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
             .unwrap_or_default();
         return Ok(vec![(name, read_file(path, Limit::Metadata)?)]);
     }
+    super::export::refuse_incomplete(path)?;
     let files = if has_entry(path, SUMS) {
         read_listed(path)?
     } else {

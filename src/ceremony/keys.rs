@@ -456,14 +456,14 @@ impl Workspace {
         let text = serde_json::to_vec_pretty(rec).map_err(|e| Error::input(e.to_string()))?;
         if let Some(p) = private {
             let age_path = self.path(&format!("keys/{}.age", rec.id));
-            transfer::write_new(&age_path, p)?;
+            self.write_new(&age_path, p)?;
             set_private_mode(&age_path);
-            if let Err(e) = transfer::write_new(&json_path, &text) {
+            if let Err(e) = self.write_new(&json_path, &text) {
                 let _ = std::fs::remove_file(&age_path);
                 return Err(e);
             }
         } else {
-            transfer::write_new(&json_path, &text)?;
+            self.write_new(&json_path, &text)?;
         }
         Ok(())
     }

@@ -19,6 +19,7 @@ pub mod custody;
 pub mod delegations;
 pub mod export;
 pub mod import;
+pub mod journal;
 pub mod keyholders;
 pub mod keys;
 pub mod lost;
@@ -99,6 +100,8 @@ pub struct Workspace {
     pending: transcript::Pending,
     /// New passphrases below the strength rule are let through (recorded).
     weak_passphrases: bool,
+    /// This process's hold on the directory: its lock and undo journal.
+    held: std::sync::Arc<journal::Held>,
 }
 
 const SETTINGS: &str = "ceremony.json";
@@ -163,6 +166,9 @@ impl Workspace {
             return Err(Error::input(format!("{} is not a ceremony directory", dir.display()))
                 .hint("create one with `ceremony init DIR --dialect notary --gun GUN`, or pass -C DIR"));
         }
+        // Held before anything is read: a change a stopped process left
+        // unfinished is undone first (it may have been to the settings).
+        let held = journal::hold(dir)?;
         let s: Settings = serde_json::from_slice(&read(&path)?)
             .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
         if s.format != 1 {
@@ -179,6 +185,7 @@ impl Workspace {
             rehearsal: s.rehearsal,
             pending: Default::default(),
             weak_passphrases: false,
+            held,
         })
     }
 
@@ -287,18 +294,45 @@ impl Workspace {
     /// Replaces a file of the ceremony's own state (staged or latest signed
     /// metadata), atomically.
     pub fn write_state(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        transfer::replace(&self.path(rel), bytes)
+        let p = self.path(rel);
+        self.held.before_write(&p)?;
+        transfer::replace(&p, bytes)
     }
 
     /// Removes a file of the ceremony's own state.
     pub fn remove_state(&self, rel: &str) -> Result<()> {
         let p = self.path(rel);
+        self.held.before_write(&p)?;
         std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))
     }
 
     /// Adds version `v` to the root history; never replaces one.
     pub fn add_history(&self, v: u64, bytes: &[u8]) -> Result<()> {
-        transfer::write_new(&self.path(&format!("root/{v}.root.json")), bytes)
+        self.write_new(&self.path(&format!("root/{v}.root.json")), bytes)
+    }
+
+    /// Writes a new file (in the directory, or of an export it makes),
+    /// atomically and noted in the journal; never replaces one.
+    pub fn write_new(&self, path: &Path, bytes: &[u8]) -> Result<()> {
+        self.held.before_write(path)?;
+        transfer::write_new(path, bytes)
+    }
+
+    /// Removes a file, noted in the journal.
+    pub fn remove_file(&self, path: &Path) -> Result<()> {
+        self.held.before_write(path)?;
+        std::fs::remove_file(path).map_err(|e| Error::io(path, e))
+    }
+
+    /// Makes a folder and the missing ones above it, noted in the journal.
+    pub fn make_dirs(&self, path: &Path) -> Result<()> {
+        self.held.make_dirs(path)
+    }
+
+    /// Finishes the change in hand: from now on a crash keeps it. (A
+    /// command's change is finished when it ends; a run finishes each step.)
+    pub fn commit(&self) -> Result<()> {
+        self.held.commit()
     }
 }
 

@@ -274,7 +274,7 @@ impl Workspace {
         }
         let rel = role_state(self.dialect, role)?;
         if let Some(parent) = self.dir.join(&rel).parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            self.make_dirs(parent)?;
         }
         self.write_state(&rel, &bytes)?;
         if role == "targets" && self.read_state(STAGED_TARGETS)?.is_some() {

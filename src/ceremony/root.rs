@@ -407,7 +407,7 @@ impl Workspace {
             return Err(Error::input("no root is staged"));
         };
         let name = format!("staged/discarded-{}.root.json", now.unix_timestamp());
-        crate::transfer::write_new(&self.dir.join(&name), &bytes)?;
+        self.write_new(&self.dir.join(&name), &bytes)?;
         self.remove_state(STAGED)?;
         self.record(super::transcript::Record::RootDiscarded {
             kept_as: name.clone(),

@@ -62,7 +62,7 @@ impl RunState {
 fn archive(ws: &Workspace, old: &RunState) -> Result<()> {
     let bytes = serde_json::to_vec_pretty(old).map_err(|e| Error::input(e.to_string()))?;
     let dir = ws.dir().join(RUNS);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    ws.make_dirs(&dir)?;
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .map_err(|e| Error::io(&dir, e))?
         .filter_map(|e| e.ok())
@@ -87,7 +87,7 @@ fn archive(ws: &Workspace, old: &RunState) -> Result<()> {
         .take(64)
         .collect();
     let file = dir.join(format!("{:03}-{name}.json", names.len() + 1));
-    transfer::write_new(&file, &bytes)
+    ws.write_new(&file, &bytes)
 }
 
 /// Where a run stands: for the front-end's step list.
@@ -231,6 +231,7 @@ impl<'s> Runner<'s> {
             started: false,
         };
         runner.save()?;
+        runner.ws.commit()?;
         Ok(runner)
     }
 
@@ -289,6 +290,7 @@ impl<'s> Runner<'s> {
                     step: at,
                     reason: e.reason().to_string(),
                 });
+                self.ws.commit()?;
                 return Err(e);
             }
         };
@@ -309,6 +311,8 @@ impl<'s> Runner<'s> {
         }
         self.state.done.push(outcome.clone());
         self.save()?;
+        // The step is made: a crash from here on keeps it.
+        self.ws.commit()?;
         Ok(outcome)
     }
 
@@ -709,7 +713,7 @@ impl<'s> Runner<'s> {
     /// so its shares are refused, and the set it was to replace (a reissue)
     /// is in use again. Resuming the step splits anew.
     fn withdraw(&self, set: &str, replaced: Option<&str>) -> Result<()> {
-        transfer::write_new(
+        self.ws.write_new(
             &self.ws.dir().join(format!("shares/{set}/SUPERSEDED")),
             format!(
                 "withdrawn on {}: its hand-out was not completed\n",

@@ -389,9 +389,9 @@ impl Workspace {
         files.push(("manifest.json".into(), env.to_bytes(self.dialect)));
 
         let folder = self.dir.join(format!("shares/{set_hex}"));
-        std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
+        self.make_dirs(&folder)?;
         for (name, bytes) in &files {
-            transfer::write_new(&folder.join(name), bytes)?;
+            self.write_new(&folder.join(name), bytes)?;
         }
         if let Some(old) = &req.replaces {
             self.mark_superseded(old, &set_hex, now)?;
@@ -421,7 +421,7 @@ impl Workspace {
         let text = serde_json::to_vec_pretty(&updated).map_err(|e| Error::input(e.to_string()))?;
         self.write_state(&format!("keys/{}.json", rec.id), &text)?;
         let age_path = self.dir.join(format!("keys/{}.age", rec.id));
-        std::fs::remove_file(&age_path).map_err(|e| Error::io(&age_path, e))
+        self.remove_file(&age_path)
     }
 
     /// Checks one share against its set's manifest, alone: nothing is
@@ -570,7 +570,7 @@ impl Workspace {
         )?;
         let file = key.encrypt(&pass)?;
         let age_path = self.dir.join(format!("keys/{}.age", rec.id));
-        transfer::write_new(&age_path, &file)?;
+        self.write_new(&age_path, &file)?;
         let mut updated = rec.clone();
         updated.private = true;
         let text = serde_json::to_vec_pretty(&updated).map_err(|e| Error::input(e.to_string()))?;
@@ -594,7 +594,7 @@ impl Workspace {
     /// Marks set `old` superseded by `new`.
     pub fn mark_superseded(&self, old: &str, new: &str, now: OffsetDateTime) -> Result<()> {
         let p = self.dir.join(format!("shares/{old}/SUPERSEDED"));
-        transfer::write_new(
+        self.write_new(
             &p,
             format!("superseded by share set {new} on {}\n", format_time(now)).as_bytes(),
         )

@@ -139,6 +139,7 @@ pub fn run(a: &VerifyArgs, json: bool) -> Result<()> {
     };
     let mut files = BTreeMap::new();
     if a.path.is_dir() {
+        crate::ceremony::export::refuse_incomplete(&a.path)?;
         let mut read = Read::default();
         read_dir(&a.path, "", 2, &mut read)?;
         files = read.files;

@@ -183,6 +183,11 @@ pub(crate) fn append_after(
         Ok(_) => false,
         Err(_) => true,
     };
+    // Noted in the journal first: a crash mid-change takes this line back
+    // out with the rest of the change.
+    if let Some(h) = crate::ceremony::journal::held(dir) {
+        h.before_append(&path)?;
+    }
     let mut f = std::fs::OpenOptions::new()
         .read(true)
         .append(true)
