@@ -11,6 +11,10 @@
 //! everything it names, so the directory is again exactly as it was before
 //! the unfinished change — whatever moment the process was killed at.
 //!
+//! A command that fails undoes its change at once ([`finish_all`]); a run
+//! keeps each step it finished, and a step that fails is undone except for
+//! the transcript lines that say what was refused ([`Held::rollback`]).
+//!
 //! The journal holds the old bytes of replaced files (metadata, key records,
 //! age-encrypted key files): nothing that is not already in the directory.
 //! Paths outside the directory (an export folder) are kept absolute; the
@@ -22,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -61,7 +65,10 @@ impl std::fmt::Debug for Held {
     }
 }
 
-type Registry = Mutex<BTreeMap<PathBuf, Weak<Held>>>;
+/// Every directory this process holds, held until it exits: the lock is
+/// let go only by the process ending, and the change in hand is finished
+/// or undone by [`finish_all`] (or by the next process, after a crash).
+type Registry = Mutex<BTreeMap<PathBuf, Arc<Held>>>;
 
 fn registry() -> &'static Registry {
     static R: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
@@ -86,8 +93,8 @@ pub fn hold(dir: &Path) -> Result<Arc<Held>> {
     let mut reg = registry()
         .lock()
         .map_err(|_| Error::input("the ceremony directory registry is poisoned"))?;
-    if let Some(h) = reg.get(&key).and_then(Weak::upgrade) {
-        return Ok(h);
+    if let Some(h) = reg.get(&key) {
+        return Ok(h.clone());
     }
     let lock_path = key.join(LOCK);
     let lock = std::fs::OpenOptions::new()
@@ -121,14 +128,32 @@ pub fn hold(dir: &Path) -> Result<Arc<Held>> {
         journal: Mutex::new(None),
     });
     held.undo_unfinished()?;
-    reg.insert(key, Arc::downgrade(&held));
+    reg.insert(key, held.clone());
     Ok(held)
 }
 
 /// The hold this process has on `dir`, if any.
 pub fn held(dir: &Path) -> Option<Arc<Held>> {
     let key = dir.canonicalize().ok()?;
-    registry().lock().ok()?.get(&key).and_then(Weak::upgrade)
+    registry().lock().ok()?.get(&key).cloned()
+}
+
+/// The end of a command: with `ok`, every held directory keeps its change;
+/// else each change is undone, so a refused command leaves the directory
+/// as it found it.
+pub fn finish_all(ok: bool) -> Result<()> {
+    let held: Vec<Arc<Held>> = match registry().lock() {
+        Ok(r) => r.values().cloned().collect(),
+        Err(_) => return Err(Error::input("the ceremony directory registry is poisoned")),
+    };
+    for h in held {
+        if ok {
+            h.commit()?;
+        } else {
+            h.rollback(None)?;
+        }
+    }
+    Ok(())
 }
 
 impl Held {
@@ -142,7 +167,10 @@ impl Held {
         };
         // The directory by its canonical name, and `p` by its parent's: a
         // file about to be made has no canonical name of its own.
-        let abs = match (abs.parent().and_then(|d| d.canonicalize().ok()), abs.file_name()) {
+        let abs = match (
+            abs.parent().and_then(|d| d.canonicalize().ok()),
+            abs.file_name(),
+        ) {
             (Some(d), Some(n)) => d.join(n),
             _ => abs,
         };
@@ -245,10 +273,29 @@ impl Held {
         Ok(())
     }
 
-    /// Puts back everything the journal on disk names, newest first, and
-    /// removes it. A last line cut off by the crash names a write that never
-    /// began (its line is synced before the write), so it is passed over.
+    /// Undoes the change in hand now, except appends to `keep` (a run's
+    /// transcript, whose lines say what was refused).
+    pub fn rollback(&self, keep: Option<&Path>) -> Result<()> {
+        let mut j = self
+            .journal
+            .lock()
+            .map_err(|_| Error::input("the journal is poisoned"))?;
+        if j.take().is_some() {
+            let keep = keep.map(|k| self.rel(k));
+            self.undo_journal(keep.as_deref())?;
+        }
+        Ok(())
+    }
+
     fn undo_unfinished(&self) -> Result<()> {
+        self.undo_journal(None)
+    }
+
+    /// Puts back everything the journal on disk names, newest first (but
+    /// appends to `keep`), and removes it. A last line cut off by a crash
+    /// names a write that never began (its line is synced before the
+    /// write), so it is passed over.
+    fn undo_journal(&self, keep: Option<&Path>) -> Result<()> {
         let path = self.dir.join(JOURNAL);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
@@ -261,6 +308,11 @@ impl Held {
             .filter_map(|l| serde_json::from_slice(l).ok())
             .collect();
         for u in undos.iter().rev() {
+            if let (Undo::Append { path, .. }, Some(k)) = (u, keep)
+                && path == k
+            {
+                continue;
+            }
             self.undo(u).map_err(|e| {
                 e.context("undoing a change that a stopped command left unfinished")
                     .hint("the journal DIR/.journal is kept; restore the directory from its backup if this repeats")
@@ -313,7 +365,9 @@ impl Held {
                 if let Ok(f) = std::fs::OpenOptions::new().write(true).open(&p) {
                     let now = f.metadata().map(|m| m.len()).unwrap_or(0);
                     if now > *len {
-                        f.set_len(*len).and_then(|_| f.sync_all()).map_err(|e| io(&p, e))?;
+                        f.set_len(*len)
+                            .and_then(|_| f.sync_all())
+                            .map_err(|e| io(&p, e))?;
                     }
                 }
             }
@@ -343,15 +397,6 @@ fn remove_temp_files(d: &Path) {
             if is_file && e.file_name().to_string_lossy().starts_with(".tmp") {
                 let _ = std::fs::remove_file(e.path());
             }
-        }
-    }
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        // A panic leaves the journal: the next process undoes the change.
-        if !std::thread::panicking() {
-            let _ = self.commit();
         }
     }
 }

@@ -244,7 +244,7 @@ impl Workspace {
     pub fn write_request(&self, folder: &Path, now: OffsetDateTime) -> Result<WrittenRequest> {
         let req = self.make_request(now)?;
         let bytes = req.to_bytes();
-        std::fs::create_dir_all(folder).map_err(|e| Error::io(folder, e))?;
+        self.make_dirs(folder)?;
         let path = folder.join(format!("root-v{}.request.json", req.version));
         match std::fs::read(&path) {
             Ok(old) if old == bytes => {}
@@ -255,7 +255,7 @@ impl Workspace {
                 ))
                 .hint("give the step an empty folder, or move the old file away"));
             }
-            Err(_) => transfer::write_new(&path, &bytes)?,
+            Err(_) => self.write_new(&path, &bytes)?,
         }
         Ok(WrittenRequest {
             path,

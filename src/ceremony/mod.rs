@@ -334,6 +334,12 @@ impl Workspace {
     pub fn commit(&self) -> Result<()> {
         self.held.commit()
     }
+
+    /// Undoes the change in hand (a run's step that failed), keeping the
+    /// transcript lines it appended: they say what was refused.
+    pub fn rollback_step(&self) -> Result<()> {
+        self.held.rollback(Some(&self.dir.join(transcript::FILE)))
+    }
 }
 
 /// Finds the ceremony directory as git finds a repository: `start` or the

@@ -284,8 +284,12 @@ impl<'s> Runner<'s> {
         let outcome = match self.execute(&step, ui) {
             Ok(o) => o,
             Err(e) => {
-                // The refusal is what the room must see; a transcript that
-                // cannot take this line shows its gap to verify.
+                // What the step wrote is undone (a share set whose hand-out
+                // failed goes with it, so its shares open nothing here);
+                // the transcript keeps its refusals and this line. A
+                // transcript that cannot take the line shows its gap to
+                // verify.
+                self.ws.rollback_step()?;
                 let _ = self.ws.record(Record::StepFailed {
                     step: at,
                     reason: e.reason().to_string(),
@@ -693,7 +697,12 @@ impl<'s> Runner<'s> {
             .ws
             .shares_split(&req, recovered.as_ref(), ui, Self::now())?;
         if let Err(e) = self.hand_out(&o, ui) {
+            // Kept, marked withdrawn, rather than undone with the failed
+            // step: a sheet brought back later is then named as withdrawn.
+            // (A crash during the hand-out undoes the whole set instead;
+            // its shares then open nothing here either.)
             self.withdraw(&o.manifest.set_id, replaces.as_deref())?;
+            self.ws.commit()?;
             return Err(e);
         }
         if only_shares && rec.private {

@@ -307,8 +307,25 @@ impl Cli {
     }
 }
 
-/// Runs the command line; the error decides the exit status.
+/// Runs the command line; the error decides the exit status. A command
+/// that fails leaves every ceremony directory it changed as it found it.
 pub fn run(cli: Cli) -> Result<()> {
+    let outcome = dispatch(&cli);
+    match crate::ceremony::journal::finish_all(outcome.is_ok()) {
+        Ok(()) => outcome,
+        Err(e) if outcome.is_ok() => Err(e),
+        Err(e) => {
+            // The journal stays: the next command here undoes the change.
+            crate::errln!(
+                "warning: undoing the failed command's change: {}",
+                e.reason()
+            );
+            outcome
+        }
+    }
+}
+
+fn dispatch(cli: &Cli) -> Result<()> {
     match &cli.command {
         Command::Init { dir, dialect, gun } => {
             let d = Dialect::parse(dialect)?;
@@ -320,11 +337,11 @@ pub fn run(cli: Cli) -> Result<()> {
             ));
             Ok(())
         }
-        Command::Key(k) => run_key(&cli, k),
-        Command::Root(r) => run_root(&cli, r),
-        Command::Targets(RoleCmd::Sign(a)) => run_role(&cli, "targets", a),
-        Command::Snapshot(RoleCmd::Sign(a)) => run_role(&cli, "snapshot", a),
-        Command::Timestamp(RoleCmd::Sign(a)) => run_role(&cli, "timestamp", a),
+        Command::Key(k) => run_key(cli, k),
+        Command::Root(r) => run_root(cli, r),
+        Command::Targets(RoleCmd::Sign(a)) => run_role(cli, "targets", a),
+        Command::Snapshot(RoleCmd::Sign(a)) => run_role(cli, "snapshot", a),
+        Command::Timestamp(RoleCmd::Sign(a)) => run_role(cli, "timestamp", a),
         Command::Export { out, all, qr } => {
             let ws = cli.workspace()?;
             let kind = match qr.as_deref() {
@@ -411,12 +428,12 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Shares(c) => shares::run(&cli, c),
-        Command::Request(c) => request::run(&cli, c),
-        Command::Delegation(c) => delegation::run(&cli, c),
+        Command::Shares(c) => shares::run(cli, c),
+        Command::Request(c) => request::run(cli, c),
+        Command::Delegation(c) => delegation::run(cli, c),
         Command::Airgap(a) => airgap::run(a, cli.json),
-        Command::Run(a) => run::run(&cli, a),
-        Command::Transcript(c) => transcript::run(&cli, c),
+        Command::Run(a) => run::run(cli, a),
+        Command::Transcript(c) => transcript::run(cli, c),
     }
 }
 
