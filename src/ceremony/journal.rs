@@ -35,6 +35,8 @@ use crate::error::{Error, Result};
 pub const LOCK: &str = ".lock";
 /// See the module documentation.
 pub const JOURNAL: &str = ".journal";
+/// A finished journal, between its commit and its wipe.
+const DONE: &str = ".journal.done";
 
 /// How long a second process waits for the directory before it refuses.
 const WAIT: Duration = Duration::from_secs(15);
@@ -127,6 +129,7 @@ pub fn hold(dir: &Path) -> Result<Arc<Held>> {
         _lock: lock,
         journal: Mutex::new(None),
     });
+    wipe_and_remove(&key.join(DONE));
     held.undo_unfinished()?;
     reg.insert(key, held.clone());
     Ok(held)
@@ -266,9 +269,13 @@ impl Held {
         if j.take().is_some() {
             // Every write synced its file and folder already; the journal
             // goes last, and its removal is the moment the change is made.
+            // The rename is the commit point; the wipe after it cannot
+            // turn into a partial undo, whenever it is cut short.
             let path = self.dir.join(JOURNAL);
-            std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
+            let done = self.dir.join(DONE);
+            std::fs::rename(&path, &done).map_err(|e| io(&path, e))?;
             sync_dir(&self.dir);
+            wipe_and_remove(&done);
         }
         Ok(())
     }
@@ -333,8 +340,11 @@ impl Held {
         for d in folders {
             remove_temp_files(&d);
         }
-        std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
+        // Undone: renamed first, so a wipe cut short never undoes again.
+        let done = self.dir.join(DONE);
+        std::fs::rename(&path, &done).map_err(|e| io(&path, e))?;
         sync_dir(&self.dir);
+        wipe_and_remove(&done);
         Ok(())
     }
 
@@ -386,6 +396,32 @@ impl Held {
             }
         }
         Ok(())
+    }
+}
+
+/// Overwrites a finished journal with zeros, in place and synced, and
+/// removes it: it held the old bytes of files such as an encrypted key file
+/// that `--only-shares` destroys. What an overwrite does not reach on flash
+/// or copy-on-write storage is said in docs/threat-model.md.
+fn wipe_and_remove(path: &Path) {
+    wipe(path);
+    let _ = std::fs::remove_file(path);
+}
+
+fn wipe(path: &Path) {
+    if let Ok(f) = std::fs::OpenOptions::new().write(true).open(path) {
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut f = f;
+        let zeros = [0u8; 8192];
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(zeros.len() as u64) as usize;
+            if f.write_all(&zeros[..n]).is_err() {
+                return;
+            }
+            left -= n as u64;
+        }
+        let _ = f.sync_data();
     }
 }
 
