@@ -122,6 +122,24 @@ fn strs(v: &[String]) -> Vec<&str> {
 /// A Notary ceremony with a 2-of-3 root staged, signed by `a` only; the
 /// root keys `b` (signs next) and `c` (split into shares next).
 fn template(t: &Path) -> PathBuf {
+    let dir = unsigned(t);
+    ok(&["-C", s(&dir), "--yes", "root", "sign", "--key", "a"]);
+    dir
+}
+
+/// The template with root 1 complete and targets and snapshot signed: what
+/// an export takes.
+fn signed_template(t: &Path, base: &Path) -> PathBuf {
+    let signed = t.join("signed");
+    copy_dir(base, &signed);
+    ok(&strs(&sign_b(&signed, Path::new(""))));
+    ok(&["-C", s(&signed), "targets", "sign"]);
+    ok(&["-C", s(&signed), "snapshot", "sign"]);
+    signed
+}
+
+/// A Notary ceremony with a 2-of-3 root (keys a, b, c) staged, unsigned.
+fn unsigned(t: &Path) -> PathBuf {
     let dir = t.join("template");
     ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
     let d = s(&dir);
@@ -166,7 +184,6 @@ fn template(t: &Path) -> PathBuf {
         "--timestamp-key",
         "ts",
     ]);
-    ok(&["-C", d, "--yes", "root", "sign", "--key", "a"]);
     dir
 }
 
@@ -432,11 +449,7 @@ fn killed_at_any_moment_the_directory_is_as_before_or_as_after() {
         .collect();
     RECIPIENTS.set(recipients.join("\n")).unwrap();
     // The export runs from the state after b signed.
-    let signed = t.join("signed");
-    copy_dir(&base, &signed);
-    ok(&strs(&sign_b(&signed, Path::new(""))));
-    ok(&["-C", s(&signed), "targets", "sign"]);
-    ok(&["-C", s(&signed), "snapshot", "sign"]);
+    let signed = signed_template(t, &base);
 
     let ops = [
         (
@@ -521,4 +534,272 @@ fn killed_at_any_moment_the_directory_is_as_before_or_as_after() {
     if only.is_empty() {
         assert!(total >= 200, "only {total} kills");
     }
+}
+
+/// Two officers sign at once: the second waits for the first, and both
+/// signatures are in the root that comes out (five times over).
+#[test]
+fn two_root_signs_at_once_both_land() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let base = unsigned(t);
+    for round in 0..5 {
+        let dir = t.join(format!("round{round}"));
+        copy_dir(&base, &dir);
+        let sign = |label: &str| {
+            ceremony(&["-C", s(&dir), "--yes", "root", "sign", "--key", label].map(String::from))
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (b, c) = (sign("a"), sign("b"));
+        let (b, c) = (b.wait_with_output().unwrap(), c.wait_with_output().unwrap());
+        assert!(
+            b.status.success() && c.status.success(),
+            "round {round}: {}\n{}",
+            String::from_utf8_lossy(&b.stderr),
+            String::from_utf8_lossy(&c.stderr)
+        );
+        // Both landed: the second signed after the first, so the root has
+        // its two signatures and is complete (a lost one leaves it staged).
+        let root = dir.join("root/1.root.json");
+        assert!(root.exists(), "round {round}: a signature was lost");
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&root).unwrap()).unwrap();
+        let sigs = v["signatures"].as_array().unwrap().len();
+        assert_eq!(sigs, 2, "round {round}: {sigs} signatures in root 1");
+        ok(&["verify", s(&dir.join("root/1.root.json")), "--gun", GUN]);
+    }
+}
+
+/// Runs `op` once from `tpl` in `work` with every Nth write failing as on a
+/// full disk; returns (exit status, stderr).
+fn with_full_disk(op: &Op, tpl: &Path, work: &Path, n: usize) -> (i32, String) {
+    let (dir, out) = (work.join("c"), work.join("out"));
+    if work.exists() {
+        std::fs::remove_dir_all(work).unwrap();
+    }
+    copy_dir(tpl, &dir);
+    let o = Command::new("strace")
+        .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=write", "-e"])
+        .arg(format!("inject=write:error=ENOSPC:when={n}"))
+        .arg(env!("CARGO_BIN_EXE_ceremony"))
+        .args((op.args)(&dir, &out))
+        .env("CEREMONY_PASSPHRASE", PASS)
+        .env_remove("CEREMONY_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+/// A full disk: each write of `root sign` and of `export` in turn fails
+/// with ENOSPC. The command says so and leaves the directory and the export
+/// folder as they were, with no partial file; a write that made it through
+/// means the command is whole.
+#[test]
+fn a_failed_write_leaves_everything_as_before() {
+    if !need_peer("strace", "strace (to make a write fail as on a full disk)") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let base = template(t);
+    let signed = signed_template(t, &base);
+    let ops = [
+        (
+            Op {
+                name: "root sign",
+                args: sign_b,
+                whole: signed_whole,
+            },
+            &base,
+        ),
+        (
+            Op {
+                name: "export",
+                args: export,
+                whole: export_whole,
+            },
+            &signed,
+        ),
+    ];
+    let work = t.join("work");
+    for (op, tpl) in &ops {
+        let before = (tree(tpl), Tree::new());
+        let writes = {
+            let (dir, out) = (work.join("c"), work.join("out"));
+            if work.exists() {
+                std::fs::remove_dir_all(&work).unwrap();
+            }
+            copy_dir(tpl, &dir);
+            calls(&(op.args)(&dir, &out))["write"]
+        };
+        let (mut said_full, mut refused) = (0, 0);
+        for n in 1..=writes {
+            let (code, stderr) = with_full_disk(op, tpl, &work, n);
+            let (dir, out) = (work.join("c"), work.join("out"));
+            if code == 0 {
+                // A line to the terminal that could not be written (it is
+                // not the record): the command is whole.
+                (op.whole)(&dir, &out);
+                continue;
+            }
+            assert_eq!(code, 2, "{} with write {n} failing: {stderr}", op.name);
+            assert!(
+                stderr.lines().any(|l| l.starts_with("ceremony: error: ")),
+                "{} with write {n} failing said no reason: {stderr}",
+                op.name
+            );
+            if stderr.contains("No space left on device") {
+                said_full += 1;
+            }
+            let now = (tree(&dir), tree(&out));
+            assert!(
+                now == before,
+                "{} with write {n} failing changed the directory or left an export",
+                op.name
+            );
+            refused += 1;
+        }
+        eprintln!(
+            "{}: each of {writes} writes failed in turn: {refused} refused and undone \
+             ({said_full} said the disk is full), the rest were terminal lines",
+            op.name
+        );
+        assert!(said_full > 3, "{}", op.name);
+    }
+}
+
+/// Where the machine lets the test mount a small tmpfs (root, or a
+/// container that allows it), a real full file system: the export gets
+/// 4 KiB more room each time until it fits, and every attempt that did
+/// not fit is refused and leaves nothing behind.
+#[test]
+fn an_export_onto_a_full_file_system_leaves_nothing_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let small = t.join("small");
+    std::fs::create_dir(&small).unwrap();
+    let mount = |opts: &str| {
+        Command::new("mount")
+            .args(["-t", "tmpfs", "-o", opts, "tmpfs"])
+            .arg(&small)
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    if !mount("size=16m") {
+        eprintln!(
+            "skipped: this machine does not let the test mount a tmpfs; \
+             a_failed_write_leaves_everything_as_before covers the failed write"
+        );
+        return;
+    }
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _guard = Unmount(small.clone());
+    let base = template(t);
+    let signed = signed_template(t, &base);
+    let (dir, out) = (small.join("c"), small.join("out"));
+    copy_dir(&signed, &dir);
+    // Any command opens the directory once before the room is cut (the
+    // lock file), so that only the export itself meets the full disk.
+    ok(&["-C", s(&dir), "key", "list"]);
+    let before = tree(&dir);
+    let used = || -> u64 {
+        let o = Command::new("df")
+            .args(["-B1", "--output=used"])
+            .arg(&small)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .nth(1)
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap()
+    };
+    let base_used = used();
+    let mut refused = 0;
+    for extra in 0..64u64 {
+        let size = base_used + extra * 4096;
+        assert!(mount(&format!("remount,size={size}")), "remount to {size}");
+        let r = run(&["-C", s(&dir), "export", s(&out)]);
+        if r.code == 0 {
+            export_whole(&dir, &out);
+            eprintln!(
+                "the export fit with {extra} pages free; {refused} tries before were refused"
+            );
+            assert!(
+                refused > 0,
+                "the export fit at once: the test proved nothing"
+            );
+            return;
+        }
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("No space left"), "{}", r.stderr);
+        assert_unchanged_tree(&dir, &before);
+        assert!(!out.exists(), "a refused export left {}", out.display());
+        assert_eq!(used(), base_used, "a refused export left bytes on the disk");
+        refused += 1;
+    }
+    panic!("the export never fit in 64 more pages");
+}
+
+fn assert_unchanged_tree(dir: &Path, before: &Tree) {
+    assert!(
+        tree(dir) == *before,
+        "a refused export changed {}",
+        dir.display()
+    );
+}
+
+/// A directory held by another process for longer than the wait: the
+/// command refuses, names why, and changes nothing.
+#[test]
+fn a_directory_held_too_long_is_refused_with_a_reason() {
+    if !need_peer("flock", "util-linux flock") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = unsigned(tmp.path());
+    let before = snapshot(&dir);
+    let mut holder = Command::new("flock")
+        .args(["-x"])
+        .arg(dir.join(".lock"))
+        .args(["-c", "sleep 40"])
+        .spawn()
+        .unwrap();
+    // The holder has the lock once flock has run its command.
+    let start = Instant::now();
+    while Command::new("flock")
+        .args(["-n", "-s"])
+        .arg(dir.join(".lock"))
+        .arg("true")
+        .status()
+        .unwrap()
+        .success()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "flock never held"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let r = fails(2, &["-C", s(&dir), "--yes", "root", "sign", "--key", "a"]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert!(
+        r.stderr.contains("in use by another ceremony command") && r.stderr.contains("hint:"),
+        "{}",
+        r.stderr
+    );
+    assert_unchanged(&dir, &before);
 }

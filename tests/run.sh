@@ -17,6 +17,7 @@ command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 # tmux drives the terminal UI's whole-ceremony tests; script (util-linux)
 # gives `export --qr terminal` a real 80x24 terminal.
 command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
+command -v strace >/dev/null 2>&1 || need_apt+=(strace)
 command -v script >/dev/null 2>&1 || need_apt+=(util-linux)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""

@@ -310,7 +310,16 @@ impl Cli {
 /// Runs the command line; the error decides the exit status. A command
 /// that fails leaves every ceremony directory it changed as it found it.
 pub fn run(cli: Cli) -> Result<()> {
-    let outcome = dispatch(&cli);
+    // Output that could not be written (a full disk under `--json > FILE`)
+    // fails the command, and so its change is undone too.
+    let outcome = match (dispatch(&cli), output::stdout_failure()) {
+        (Ok(()), Some(why)) => Err(
+            Error::input(format!("cannot write to standard output: {why}")).hint(
+                "nothing was changed; make room where the output goes and run the command again",
+            ),
+        ),
+        (o, _) => o,
+    };
     match crate::ceremony::journal::finish_all(outcome.is_ok()) {
         Ok(()) => outcome,
         Err(e) if outcome.is_ok() => Err(e),
