@@ -437,7 +437,13 @@ fn only_shares_needs_confirmation_and_leaves_no_key_file() {
         ],
     );
     assert_unchanged(&dir, &before);
-    ok(&[
+    // A second name for the key file's inode shows what was done to its
+    // blocks after the ceremony's name is gone.
+    let key_file = dir.join(format!("keys/{id}.age"));
+    let other_name = tmp.path().join("same-inode.age");
+    std::fs::hard_link(&key_file, &other_name).unwrap();
+    let old_len = std::fs::metadata(&key_file).unwrap().len();
+    let r = ok(&[
         "-C",
         s(&dir),
         "--yes",
@@ -453,7 +459,16 @@ fn only_shares_needs_confirmation_and_leaves_no_key_file() {
         &b,
         "--only-shares",
     ]);
-    assert!(!dir.join(format!("keys/{id}.age")).exists());
+    assert!(!key_file.exists());
+    let left = std::fs::read(&other_name).unwrap();
+    assert_eq!(left.len() as u64, old_len);
+    assert!(left.iter().all(|b| *b == 0), "the key file was not zeroed");
+    // The output says what the overwrite does not reach.
+    assert!(
+        r.stderr.contains("overwritten with zeros") && r.stderr.contains("SSDs"),
+        "{}",
+        r.stderr
+    );
     let list = ok(&["-C", s(&dir), "key", "list"]).stdout;
     assert!(
         list.lines()
