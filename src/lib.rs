@@ -14,6 +14,8 @@
 //! where whole repositories are verified, `ceremony` owns the ceremony
 //! directory, and `cli` only collects input and shows outcomes.
 
+#![forbid(unsafe_code)]
+
 pub mod ceremony;
 pub mod cli;
 pub mod error;

@@ -4,6 +4,8 @@
 use clap::Parser;
 
 fn main() {
+    // First, while the process has a single thread.
+    take_passphrases_from_environment();
     // The QR decoder runs on a thread of its own and may panic on a crafted
     // image; that frame is reported as unreadable, so its panic stays quiet.
     // Any other panic is a bug and is shown as Rust shows it.
@@ -29,6 +31,8 @@ fn main() {
         ))),
         (o, _) => o,
     };
+    // `exit` runs no destructors: wipe the kept passphrases now.
+    ceremony::secret::env::forget();
     if let Err(e) = outcome {
         ceremony::errln!("ceremony: error: {}", e.reason());
         if let Some(h) = e.hint_text() {
@@ -36,6 +40,28 @@ fn main() {
         }
         std::process::exit(e.exit_code());
     }
+}
+
+/// Takes the passphrase variables out of the environment, so no child
+/// process inherits them, and keeps their values for the library (in
+/// zeroizing types). Must run before any thread starts.
+#[allow(unsafe_code)]
+fn take_passphrases_from_environment() {
+    let mut kept = Vec::new();
+    for name in ceremony::secret::env::VARS {
+        let Some(value) = std::env::var_os(name) else {
+            continue;
+        };
+        // A value that is not UTF-8 counts as unset, as it always has.
+        if let Ok(value) = value.into_string() {
+            kept.push((name, ceremony::secret::Passphrase::from(value)));
+        }
+        // SAFETY: `remove_var` races only with other threads reading or
+        // writing the environment; this runs first thing in `main`, before
+        // the tool starts any thread, so there are none.
+        unsafe { std::env::remove_var(name) };
+    }
+    ceremony::secret::env::keep(kept);
 }
 
 /// Help, version or a usage error, written through the crate's output

@@ -1,6 +1,15 @@
-//! How secrets live in memory: passphrases in zeroizing types, randomness
-//! straight from the operating system, and a process that will not dump its
-//! memory to disk.
+//! How secrets live in memory: passphrases and secret bytes in zeroizing
+//! types that never print, randomness straight from the operating system,
+//! and a process that will not dump its memory to disk and, where the
+//! system lets it, keeps that memory out of swap. `docs/threat-model.md`
+//! says what this does and does not protect against.
+
+pub mod bytes;
+pub mod env;
+pub mod lock;
+pub mod wipe;
+
+pub use bytes::{SecretBytes, SecretText};
 
 use rand::rand_core::UnwrapErr;
 use rand::rngs::SysRng;
@@ -16,8 +25,9 @@ pub fn os_rng() -> UnwrapErr<SysRng> {
 pub type Passphrase = SecretString;
 
 /// Turns off core dumps and ptrace/dump access to this process, so a crash
-/// cannot leave key material on disk. Failures are reported, not fatal: the
-/// tool still runs on systems that refuse these calls.
+/// cannot leave key material on disk, and locks its memory in RAM where the
+/// system allows ([`lock::lock_memory`]). Failures are reported, not fatal:
+/// the tool still runs on systems that refuse these calls.
 pub fn harden_process() -> Vec<String> {
     let mut problems = Vec::new();
     let zero = rustix::process::Rlimit {
@@ -32,5 +42,6 @@ pub fn harden_process() -> Vec<String> {
     {
         problems.push(format!("cannot mark the process not dumpable: {e}"));
     }
+    problems.extend(lock::lock_memory().warning());
     problems
 }

@@ -324,6 +324,16 @@ impl Workspace {
         std::fs::remove_file(path).map_err(|e| Error::io(path, e))
     }
 
+    /// Overwrites a file with zeros (synced) and removes it, noted in the
+    /// journal. The journal copies the old bytes first, so a crash can still
+    /// be undone; those copies go when the change is committed. What the
+    /// overwrite does not reach is in `crate::secret::wipe`.
+    pub fn wipe_file(&self, path: &Path) -> Result<()> {
+        self.held.before_write(path)?;
+        crate::secret::wipe::zero_file(path)?;
+        std::fs::remove_file(path).map_err(|e| Error::io(path, e))
+    }
+
     /// Makes a folder and the missing ones above it, noted in the journal.
     pub fn make_dirs(&self, path: &Path) -> Result<()> {
         self.held.make_dirs(path)

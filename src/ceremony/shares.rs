@@ -414,14 +414,15 @@ impl Workspace {
         })
     }
 
-    /// Removes the encrypted key file: the key then exists only as shares.
+    /// Overwrites and removes the encrypted key file: the key then exists
+    /// only as shares.
     pub(crate) fn destroy_private(&self, rec: &KeyRecord) -> Result<()> {
         let mut updated = rec.clone();
         updated.private = false;
         let text = serde_json::to_vec_pretty(&updated).map_err(|e| Error::input(e.to_string()))?;
         self.write_state(&format!("keys/{}.json", rec.id), &text)?;
         let age_path = self.dir.join(format!("keys/{}.age", rec.id));
-        self.remove_file(&age_path)
+        self.wipe_file(&age_path)
     }
 
     /// Checks one share against its set's manifest, alone: nothing is
@@ -634,10 +635,11 @@ fn open_share(
     passphrases: &mut dyn Passphrases,
 ) -> Opened {
     let res = (|| -> Result<(Share, bool)> {
-        let bytes = transfer::input::read_file(file, transfer::input::Limit::Small)?;
+        // Read as a secret: it may be a share in clear.
+        let bytes = transfer::input::read_secret_file(file, transfer::input::Limit::Small)?;
         let text = if bytes.starts_with(b"-----BEGIN CEREMONY SHARE-----") {
             // Already decrypted, e.g. by `age -d`.
-            zeroize::Zeroizing::new(bytes)
+            bytes
         } else {
             let pass = if seal::needs_passphrase(&bytes)? {
                 Some(passphrases.custodian(&file_custodian(file), false)?)

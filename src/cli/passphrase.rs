@@ -3,7 +3,6 @@
 
 use secrecy::ExposeSecret;
 use std::path::PathBuf;
-use zeroize::Zeroizing;
 
 use crate::ceremony::{KeyRecord, Passphrases};
 use crate::error::{Error, Result};
@@ -48,12 +47,11 @@ impl CliPassphrases {
         if let Some(path) = &self.file {
             return read_first_line(path).map(Some);
         }
-        if let Ok(v) = std::env::var("CEREMONY_PASSPHRASE") {
-            let v = Zeroizing::new(v);
-            if v.is_empty() {
+        if let Some(v) = crate::secret::env::get("CEREMONY_PASSPHRASE") {
+            if v.expose_secret().is_empty() {
                 return Err(Error::input("CEREMONY_PASSPHRASE is set but empty"));
             }
-            return Ok(Some(Passphrase::from(v.to_string())));
+            return Ok(Some(v));
         }
         Ok(None)
     }
@@ -73,10 +71,8 @@ impl CliPassphrases {
 
 /// The first line of a passphrase file, without its line ending.
 fn read_first_line(path: &std::path::Path) -> Result<Passphrase> {
-    let raw = Zeroizing::new(crate::transfer::input::read_file(
-        path,
-        crate::transfer::input::Limit::Passphrase,
-    )?);
+    let raw =
+        crate::transfer::input::read_secret_file(path, crate::transfer::input::Limit::Passphrase)?;
     let text =
         std::str::from_utf8(&raw).map_err(|_| Error::input("passphrase file is not UTF-8"))?;
     let line = text.split('\n').next().unwrap_or("").trim_end_matches('\r');
@@ -100,12 +96,11 @@ pub fn export_passphrase(file: Option<&std::path::Path>, role: &str) -> Result<P
         "snapshot" => "NOTARY_SNAPSHOT_PASSPHRASE",
         _ => "NOTARY_DELEGATION_PASSPHRASE",
     };
-    match file {
-        Some(f) => read_first_line(f),
-        None if std::env::var(var).is_ok_and(|v| !v.is_empty()) => Ok(Passphrase::from(
-            Zeroizing::new(std::env::var(var).unwrap_or_default()).to_string(),
-        )),
-        None => {
+    let from_env = crate::secret::env::get(var).filter(|v| !v.expose_secret().is_empty());
+    match (file, from_env) {
+        (Some(f), _) => read_first_line(f),
+        (None, Some(p)) => Ok(p),
+        (None, None) => {
             let a = CliPassphrases::prompt("Passphrase for the Notary key file: ")?;
             let b = CliPassphrases::prompt("Repeat it: ")?;
             if a.expose_secret() != b.expose_secret() {

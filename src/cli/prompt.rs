@@ -113,7 +113,7 @@ fn preview_lines(p: &Preview<'_>) -> Vec<String> {
             out.push(format!("  {}", review.words));
         }
         Preview::DestroyKeyFile { key } => out.push(format!(
-            "after the split, key {} will exist only as shares: its encrypted key file is destroyed",
+            "after the split, key {} will exist only as shares: its encrypted key file is overwritten with zeros and removed",
             key.display()
         )),
         Preview::MarkLost { key, reason } => {

@@ -167,6 +167,9 @@ fn in_terminal(
         match runner.step(&mut ui) {
             Ok(o) => {
                 ui.log(&format!("step {} done: {}", i + 1, describe(&o)));
+                if let Some(note) = wipe_note(&o) {
+                    ui.log(note);
+                }
                 ui.exported(&o)?;
             }
             Err(e) if ui.left() => return Err(e),
@@ -228,10 +231,23 @@ fn headless(runner: &mut Runner<'_>, ui: &mut dyn RunUi) -> Result<()> {
             .step(ui)
             .map_err(|e| e.context(format!("step {}", i + 1)))?;
         errln!("  done: {}", describe(&outcome));
+        if let Some(note) = wipe_note(&outcome) {
+            errln!("  {note}");
+        }
     }
     errln!("{mark}ceremony {} complete", runner.script.name);
     outln!("{}", runner.ws.dir().display());
     Ok(())
+}
+
+/// What a split that destroyed the key file did and did not reach on disk.
+fn wipe_note(o: &Outcome) -> Option<&'static str> {
+    match o {
+        Outcome::Split {
+            only_shares: true, ..
+        } => Some(crate::secret::wipe::WHAT_IT_DOES),
+        _ => None,
+    }
 }
 
 /// One line for an outcome.

@@ -177,6 +177,7 @@ pub fn run(cli: &Cli, cmd: &SharesCmd) -> Result<()> {
                 crate::errln!(
                     "the encrypted key file is destroyed: the key now exists only as these shares"
                 );
+                crate::errln!("{}", crate::secret::wipe::WHAT_IT_DOES);
             }
             crate::outln!("{}", o.folder.display());
             hint(

@@ -4,12 +4,12 @@
 use age::secrecy::ExposeSecret;
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::Write;
 use zeroize::Zeroizing;
 
 use super::{Algorithm, PublicKey, SigEncoding};
 use crate::error::{Error, Result};
-use crate::secret::{Passphrase, os_rng};
+use crate::secret::{Passphrase, SecretBytes, os_rng};
 
 /// A private signing key. Both variants zeroize their secret on drop.
 pub enum PrivateKey {
@@ -87,16 +87,17 @@ impl PrivateKey {
 
     /// The raw secret as Shamir shares carry it: an algorithm tag (1 =
     /// Ed25519 seed, 2 = P-256 scalar) and 32 bytes. Zeroized on drop.
-    pub fn secret_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = Zeroizing::new(Vec::with_capacity(33));
+    pub fn secret_bytes(&self) -> SecretBytes {
+        let mut out = SecretBytes::with_capacity(33);
+        // The `to_bytes()` copies are wiped too, not left on the stack.
         match self {
             PrivateKey::Ed25519(k) => {
                 out.push(1);
-                out.extend_from_slice(&k.to_bytes());
+                out.extend_from_slice(Zeroizing::new(k.to_bytes()).as_slice());
             }
             PrivateKey::EcdsaP256(k) => {
                 out.push(2);
-                out.extend_from_slice(&k.to_bytes());
+                out.extend_from_slice(Zeroizing::new(k.to_bytes()).as_slice());
             }
         }
         out
@@ -112,7 +113,7 @@ impl PrivateKey {
             1 => Ok(PrivateKey::Ed25519(ed25519_dalek::SigningKey::from_bytes(
                 &arr,
             ))),
-            2 => p256::ecdsa::SigningKey::from_bytes(&(*arr).into())
+            2 => p256::ecdsa::SigningKey::from_bytes(&Zeroizing::new((*arr).into()))
                 .map(PrivateKey::EcdsaP256)
                 .map_err(|_| bad()),
             _ => Err(bad()),
@@ -120,13 +121,14 @@ impl PrivateKey {
     }
 
     /// Unencrypted PKCS#8 DER, zeroized on drop.
-    fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
+    fn to_pkcs8_der(&self) -> Result<SecretBytes> {
         let doc = match self {
             PrivateKey::Ed25519(k) => k.to_pkcs8_der(),
             PrivateKey::EcdsaP256(k) => k.to_pkcs8_der(),
         }
         .map_err(|e| Error::input(format!("cannot encode private key: {e}")))?;
-        Ok(Zeroizing::new(doc.as_bytes().to_vec()))
+        // `doc` is a `SecretDocument`: it wipes itself when dropped.
+        Ok(SecretBytes::copy_from(doc.as_bytes()))
     }
 
     fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
@@ -185,8 +187,8 @@ impl PrivateKey {
                 }
                 other => Error::input(format!("cannot decrypt key: {other}")),
             })?;
-        let mut der = Zeroizing::new(Vec::new());
-        r.read_to_end(&mut der)
+        // The plaintext is shorter than the armored file holding it.
+        let der = SecretBytes::read_within(&mut r, file.len())
             .map_err(|_| Error::input("wrong passphrase or damaged key file"))?;
         Self::from_pkcs8_der(&der)
     }
@@ -195,6 +197,7 @@ impl PrivateKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
 
     #[test]
     fn debug_output_holds_no_secret() -> Result<()> {

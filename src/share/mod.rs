@@ -24,7 +24,7 @@ use vsss_rs::{Gf256, IdentifierGf256};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::secret::os_rng;
+use crate::secret::{SecretBytes, SecretText, os_rng};
 
 /// The share format version this code writes and reads.
 pub const VERSION: u8 = 1;
@@ -106,8 +106,8 @@ fn checksum(bytes: &[u8]) -> [u8; CHECKSUM] {
 
 impl Share {
     /// The binary form (zeroized on drop).
-    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = Zeroizing::new(Vec::with_capacity(HEADER + self.value.len() + CHECKSUM));
+    pub fn to_bytes(&self) -> SecretBytes {
+        let mut out = SecretBytes::with_capacity(HEADER + self.value.len() + CHECKSUM);
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
         out.extend_from_slice(&self.set_id);
@@ -159,19 +159,21 @@ impl Share {
 
     /// The text form a custodian sees after decrypting: readable fields,
     /// then the binary form in base64.
-    pub fn to_text(&self) -> Zeroizing<String> {
+    pub fn to_text(&self) -> SecretText {
         self.to_text_marked(false)
     }
 
     /// The text form, with [`REHEARSAL_LINE`] first when `rehearsal`.
-    pub fn to_text_marked(&self, rehearsal: bool) -> Zeroizing<String> {
+    pub fn to_text_marked(&self, rehearsal: bool) -> SecretText {
         let b64 = Zeroizing::new(STANDARD.encode(self.to_bytes().as_slice()));
-        let mut out = Zeroizing::new(String::new());
+        // Room for the readable lines and the body, so it rarely grows
+        // (and when it does, SecretText wipes what it leaves).
+        let mut out = SecretText::with_capacity(512 + REHEARSAL_LINE.len() + b64.len() * 65 / 64);
         out.push_str(TEXT_BEGIN);
-        out.push('\n');
+        out.push_str("\n");
         if rehearsal {
             out.push_str(REHEARSAL_LINE);
-            out.push('\n');
+            out.push_str("\n");
         }
         out.push_str(&format!("Set: {}\n", hex::encode(self.set_id)));
         out.push_str(&format!("Key: {}\n", hex::encode(self.key_id)));
@@ -181,10 +183,10 @@ impl Share {
         ));
         for chunk in b64.as_bytes().chunks(64) {
             out.push_str(&String::from_utf8_lossy(chunk));
-            out.push('\n');
+            out.push_str("\n");
         }
         out.push_str(TEXT_END);
-        out.push('\n');
+        out.push_str("\n");
         out
     }
 
@@ -199,7 +201,8 @@ impl Share {
         let end = rest
             .find(TEXT_END)
             .ok_or_else(|| damaged("share block has no end"))?;
-        let mut b64 = Zeroizing::new(String::new());
+        // Sized before: the body cannot be longer than the block.
+        let mut b64 = Zeroizing::new(String::with_capacity(end));
         let mut set_line = None;
         for line in rest[..end].lines() {
             let line = line.trim();
@@ -334,7 +337,7 @@ pub fn check_set(
 }
 
 /// Combines shares that [`check_set`] found sound. Uses the first M.
-pub fn combine(shares: &[Share]) -> Result<Zeroizing<Vec<u8>>> {
+pub fn combine(shares: &[Share]) -> Result<SecretBytes> {
     let first = shares.first().ok_or_else(|| Error::input("no shares"))?;
     let m = first.threshold as usize;
     if shares.len() < m {
@@ -362,7 +365,7 @@ pub fn combine(shares: &[Share]) -> Result<Zeroizing<Vec<u8>>> {
         return Err(Error::input("shares of different lengths"));
     }
     if m == 1 {
-        return Ok(Zeroizing::new(first.value.to_vec()));
+        return Ok(SecretBytes::copy_from(&first.value));
     }
     let raw: Vec<Vec<u8>> = shares[..m]
         .iter()
@@ -374,30 +377,33 @@ pub fn combine(shares: &[Share]) -> Result<Zeroizing<Vec<u8>>> {
         })
         .collect();
     let raw = Zeroizing::new(raw);
-    let secret = Gf256::combine_bytes(raw.as_slice())
-        .map_err(|e| Error::input(format!("cannot combine: {e:?}")))?;
-    Ok(Zeroizing::new(secret))
+    let secret = Zeroizing::new(
+        Gf256::combine_bytes(raw.as_slice())
+            .map_err(|e| Error::input(format!("cannot combine: {e:?}")))?,
+    );
+    Ok(SecretBytes::copy_from(&secret))
 }
 
 /// Interpolates whatever shares are given, ignoring the threshold: what an
 /// attacker holding them would compute. Used to prove that M − 1 shares do
 /// not give the secret.
-pub fn interpolate(shares: &[Share]) -> Result<Zeroizing<Vec<u8>>> {
+pub fn interpolate(shares: &[Share]) -> Result<SecretBytes> {
     match shares {
         [] => Err(Error::input("no shares")),
-        [one] => Ok(Zeroizing::new(one.value.to_vec())),
+        [one] => Ok(SecretBytes::copy_from(&one.value)),
         _ => {
             let raw: Vec<Vec<u8>> = shares
                 .iter()
                 .map(|s| {
-                    let mut v = vec![s.index];
+                    let mut v = Vec::with_capacity(1 + s.value.len());
+                    v.push(s.index);
                     v.extend_from_slice(&s.value);
                     v
                 })
                 .collect();
             let raw = Zeroizing::new(raw);
             Gf256::combine_bytes(raw.as_slice())
-                .map(Zeroizing::new)
+                .map(|v| SecretBytes::copy_from(&Zeroizing::new(v)))
                 .map_err(|e| Error::input(format!("cannot combine: {e:?}")))
         }
     }

@@ -2,12 +2,11 @@
 //! (`age1…`) or to a passphrase the custodian chose. The armored result is
 //! what the custodian keeps; `age -d` opens it without this tool.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
-use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::secret::Passphrase;
+use crate::secret::{Passphrase, SecretBytes};
 
 /// Whom a share is sealed to.
 pub enum Custodian {
@@ -71,10 +70,8 @@ pub fn needs_passphrase(file: &[u8]) -> Result<bool> {
 pub fn load_identities(paths: &[std::path::PathBuf]) -> Result<Vec<Box<dyn age::Identity>>> {
     let mut out: Vec<Box<dyn age::Identity>> = Vec::new();
     for p in paths {
-        let bytes = zeroize::Zeroizing::new(crate::transfer::input::read_file(
-            p,
-            crate::transfer::input::Limit::Small,
-        )?);
+        let bytes =
+            crate::transfer::input::read_secret_file(p, crate::transfer::input::Limit::Small)?;
         let f = age::IdentityFile::from_buffer(bytes.as_slice()).map_err(|e| Error::io(p, e))?;
         let ids = f
             .into_identities()
@@ -93,7 +90,7 @@ pub fn open(
     identities: &[Box<dyn age::Identity>],
     passphrase: Option<&Passphrase>,
     what: &Path,
-) -> Result<Zeroizing<Vec<u8>>> {
+) -> Result<SecretBytes> {
     let d = age::Decryptor::new(age::armor::ArmoredReader::new(file))
         .map_err(|e| Error::input(format!("{}: not an age file: {e}", what.display())))?;
     let scrypt;
@@ -120,12 +117,11 @@ pub fn open(
         }
         other => Error::input(format!("{}: cannot decrypt: {other}", what.display())),
     })?;
-    let mut out = Zeroizing::new(Vec::new());
-    reader.read_to_end(&mut out).map_err(|_| {
+    // The plaintext is shorter than the armored file holding it.
+    SecretBytes::read_within(&mut reader, file.len()).map_err(|_| {
         Error::input(format!(
             "{}: the encrypted share is damaged",
             what.display()
         ))
-    })?;
-    Ok(out)
+    })
 }

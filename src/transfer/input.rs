@@ -113,6 +113,31 @@ pub fn read_file(path: &Path, limit: Limit) -> Result<Vec<u8>> {
     read_capped(file, path, limit)
 }
 
+/// [`read_file`] for a file holding a secret (a passphrase, an age
+/// identity, a share in clear): the bytes land in a buffer sized before
+/// the read and are wiped on drop, also when the read is refused.
+pub fn read_secret_file(path: &Path, limit: Limit) -> Result<crate::secret::SecretBytes> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if let Some(kind) = not_regular(meta.file_type()) {
+        return Err(refuse_kind(path, kind));
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((OFlags::NONBLOCK | OFlags::NOCTTY).bits() as i32)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    let meta = file.metadata().map_err(|e| Error::io(path, e))?;
+    if let Some(kind) = not_regular(meta.file_type()) {
+        return Err(refuse_kind(path, kind));
+    }
+    if meta.len() > limit.bytes() {
+        return Err(too_large(path, limit));
+    }
+    // Sized by the file: one that grew since is refused, not reallocated.
+    crate::secret::SecretBytes::read_within(file, meta.len() as usize)
+        .map_err(|e| Error::io(path, e))
+}
+
 /// Reads `name` (a relative path checked by [`check_relative_name`]) inside
 /// `dir`, a folder someone else prepared: no component may be a symbolic
 /// link, and the file must be a regular file of at most `limit` bytes.

@@ -7,6 +7,8 @@
 //! by fingerprint words computed here, and a bundle is pushed only when it
 //! continues the root the server holds.
 
+#![forbid(unsafe_code)]
+
 mod bundle;
 mod endpoint;
 mod history;
