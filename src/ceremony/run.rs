@@ -157,7 +157,11 @@ impl<'s> Runner<'s> {
             }
             if st.digest == script.digest && !again {
                 crate::script::check::resume(script, &st)?;
-                crate::script::check::same_inputs(&st.inputs, &inputs)?;
+                // A finished run is only shown (and --again named); new
+                // inputs are for the run --again starts.
+                if !st.is_complete() {
+                    crate::script::check::same_inputs(&st.inputs, &inputs)?;
+                }
                 return Ok(Runner {
                     ws: Workspace::open(dir)?,
                     script,
