@@ -47,3 +47,4 @@ if cargo tree --locked -e normal --prefix none | grep -qE '^(ureq|rustls|hyper|r
   exit 1
 fi
 cargo test --locked --all-targets --features online
+fuzz/ci.sh
