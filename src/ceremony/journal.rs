@@ -159,6 +159,22 @@ pub fn finish_all(ok: bool) -> Result<()> {
     Ok(())
 }
 
+/// The end of a command run through the library rather than the binary
+/// (a test, a tool built on the crate): finishes every held directory as
+/// [`finish_all`] does, then lets go of every hold, so another process
+/// may take the directory while this one goes on running.
+pub fn end_command(ok: bool) -> Result<()> {
+    let done = finish_all(ok);
+    if let Ok(mut r) = registry().lock() {
+        // A held directory whose change could not be finished keeps its
+        // hold: the journal is still on disk and the next holder undoes it.
+        if done.is_ok() {
+            r.clear();
+        }
+    }
+    done
+}
+
 impl Held {
     fn rel(&self, p: &Path) -> PathBuf {
         let abs = if p.is_absolute() {

@@ -159,7 +159,10 @@ impl Workspace {
         Ok(ws)
     }
 
-    /// Opens an existing ceremony directory.
+    /// Opens an existing ceremony directory and holds it for this process
+    /// (an advisory lock and an undo journal, see [`journal`]). The hold
+    /// lasts until the process exits or calls [`journal::end_command`],
+    /// which keeps or undoes the change in hand.
     pub fn open(dir: &Path) -> Result<Self> {
         let path = dir.join(SETTINGS);
         if !path.exists() {
