@@ -38,6 +38,9 @@ if ! python3 -c "import jsonschema" 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore 'jsonschema>=4.18'
 fi
 
+# A clean checkout gains nothing from incremental builds, which only add
+# to target/ (the CI machine's disk is limited).
+export CARGO_INCREMENTAL=0
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets --features online -- -D warnings
 # The air-gapped build must not pull in any network code.
