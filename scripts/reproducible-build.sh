@@ -77,12 +77,14 @@ build() {
   local c
   for c in "$@"; do flags+=" --remap-path-prefix=$c=/build/ceremony"; done
   flags+=" --remap-path-prefix=$tdir=/build/target"
+  local t0=$SECONDS
   (
     cd "$dir"
     RUSTFLAGS="$flags" CARGO_TARGET_DIR="$tdir" \
       nice cargo auditable build --quiet --locked --release \
       --target "$TARGET" --bin ceremony
   )
+  echo "built in $dir: $((SECONDS - t0)) s"
 }
 
 started=$SECONDS
@@ -102,7 +104,7 @@ fi
 
 hash_a="$(sha256sum "$bin_a" | cut -d' ' -f1)"
 hash_b="$(sha256sum "$bin_b" | cut -d' ' -f1)"
-echo "commit $commit, $mode mode, $((SECONDS - started)) s"
+echo "commit $commit, $mode mode, $((SECONDS - started)) s, $(rustc -V), $(cargo install --list | grep -o "^cargo-auditable v[^:]*" || echo "cargo-auditable (version unknown)")"
 echo "$hash_a  $a/ceremony"
 echo "$hash_b  $b/ceremony"
 if [ "$hash_a" != "$hash_b" ]; then
