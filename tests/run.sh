@@ -49,5 +49,13 @@ if cargo tree --locked -e normal --prefix none | grep -qE '^(ureq|rustls|hyper|r
   cargo tree --locked -e normal -i ureq >&2 || true
   exit 1
 fi
+# Supply-chain policy (deny.toml): bans, licences, sources. Advisories need
+# the RustSec database, which CI cannot fetch (docs/install.md).
+command -v cargo-deny >/dev/null 2>&1 || cargo install --locked cargo-deny --version 0.20.2
+command -v cargo-auditable >/dev/null 2>&1 || cargo install --locked cargo-auditable --version 0.7.7
+cargo deny --locked check bans licenses sources
+cargo deny --locked --all-features --exclude-dev check licenses sources
 cargo test --locked --all-targets --features online
+# The static binary builds the same from two directories (--ci: shared deps).
+scripts/reproducible-build.sh --ci
 fuzz/ci.sh

@@ -7,6 +7,7 @@ mod delegation;
 pub mod json;
 mod keys;
 pub mod output;
+mod packaging;
 mod passphrase;
 pub mod prompt;
 mod request;
@@ -114,6 +115,18 @@ enum Command {
     /// Show, verify or close the ceremony's signed, hash-chained transcript.
     #[command(subcommand)]
     Transcript(transcript::TranscriptCmd),
+    /// Print a shell completion script to stdout (for packagers; see docs/install.md).
+    #[command(hide = true)]
+    Completions {
+        /// bash, zsh or fish.
+        shell: packaging::Shell,
+    },
+    /// Write the man pages (roff) into a directory (for packagers; see docs/install.md).
+    #[command(hide = true)]
+    Man {
+        /// Where the pages go (made if missing).
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -443,6 +456,8 @@ fn dispatch(cli: &Cli) -> Result<()> {
         Command::Airgap(a) => airgap::run(a, cli.json),
         Command::Run(a) => run::run(cli, a),
         Command::Transcript(c) => transcript::run(cli, c),
+        Command::Completions { shell } => packaging::completions(*shell),
+        Command::Man { dir } => packaging::man(dir),
     }
 }
 
