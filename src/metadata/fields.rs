@@ -16,6 +16,7 @@
 //! to a TUF field without being it is refused there as well.
 
 use serde_json::Value;
+use std::fmt::Write;
 
 use super::{Dialect, RoleKind};
 use crate::error::{Error, Result};
@@ -205,6 +206,20 @@ pub fn check_body(dialect: Dialect, kind: RoleKind, signed: &Value) -> Result<()
     check(dialect, body_shape(dialect, kind), signed, "signed")
 }
 
+/// Whether one entry of a targets map (`signed.targets[path]`) holds a
+/// key [`check_body`] would refuse for `dialect`. The verifier keeps only
+/// such entries as values (the rest go straight to canonical bytes), so
+/// `check_body` on that reduced map finds the same first problem.
+pub fn target_entry_refused(dialect: Dialect, entry: &Value) -> bool {
+    let Struct(fields) = body_shape(dialect, RoleKind::Targets) else {
+        return false;
+    };
+    match fields.iter().find(|(f, _)| *f == "targets") {
+        Some((_, Map(inner))) => walk(dialect, inner, entry, &mut String::new()).is_some(),
+        _ => false,
+    }
+}
+
 /// The same for a key object read on its own (a server's `timestamp.key`).
 pub fn check_key(dialect: Dialect, key: &Value) -> Result<()> {
     let shape = match dialect {
@@ -237,8 +252,8 @@ fn walk(dialect: Dialect, shape: &Shape, v: &Value, path: &mut String) -> Option
         (Struct(fields), Value::Object(m)) => {
             for (key, value) in m {
                 let len = path.len();
-                path.push('.');
-                path.push_str(&key.escape_debug().to_string());
+                // Written into the one path buffer: no allocation per key.
+                let _ = write!(path, ".{}", key.escape_debug());
                 match fields.iter().find(|(f, _)| *f == key) {
                     Some((_, inner)) => {
                         if let Some(why) = walk(dialect, inner, value, path) {
@@ -264,7 +279,7 @@ fn walk(dialect: Dialect, shape: &Shape, v: &Value, path: &mut String) -> Option
         (Map(inner), Value::Object(m)) => {
             for (key, value) in m {
                 let len = path.len();
-                path.push_str(&format!("[{key:?}]"));
+                let _ = write!(path, "[{key:?}]");
                 if let Some(why) = walk(dialect, inner, value, path) {
                     return Some(why);
                 }
@@ -275,7 +290,7 @@ fn walk(dialect: Dialect, shape: &Shape, v: &Value, path: &mut String) -> Option
         (List(inner), Value::Array(a)) => {
             for (i, value) in a.iter().enumerate() {
                 let len = path.len();
-                path.push_str(&format!("[{i}]"));
+                let _ = write!(path, "[{i}]");
                 if let Some(why) = walk(dialect, inner, value, path) {
                     return Some(why);
                 }
