@@ -297,6 +297,34 @@ mod tests {
     }
 
     #[test]
+    fn the_reduced_map_meets_the_field_check_as_the_whole_map_does() -> Result<()> {
+        use crate::metadata::RoleKind;
+        use crate::metadata::fields::check_body;
+        let head = r#"{"signatures":[],"signed":{"_type":"targets","expires":"x","spec_version":"1.0","version":1,"targets":"#;
+        for targets in [
+            r#"{"a":{"length":1},"b":{"hashes":{"X":"1"},"custom":{"Length":1}}}"#,
+            r#"{"z":{"Length":1},"b":{"x":1},"a":{"length":2}}"#,
+            r#"{"b":{"lengtH":1},"a":{"extra":2,"hashes":{}}}"#,
+            r#"{"a":{"ſize":1,"hasheſ":{}}}"#,
+            r#"{"a":[{"Length":1}],"b":"x","c":{"custom":1,"Custom":2}}"#,
+        ] {
+            let text = format!("{head}{targets}}}}}");
+            let signed = |v: Value| v.get("signed").cloned().unwrap_or_default();
+            let full = signed(parse(text.as_bytes())?);
+            let reduced = signed(parse_metadata(text.as_bytes())?.0);
+            for d in [Dialect::Notary, Dialect::Tuf] {
+                let why = |v: &Value| {
+                    check_body(d, RoleKind::Targets, v)
+                        .err()
+                        .map(|e| e.reason().to_string())
+                };
+                assert_eq!(why(&full), why(&reduced), "{d} {targets}");
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
     fn refused_entries_are_kept_first_in_key_order() -> Result<()> {
         let text = r#"{"signed":{"targets":{"c":{"Length":1},"d":{"length":1},"b":{"x":1},"a":{"length":2}}}}"#;
         let (v, _) = parse_metadata(text.as_bytes())?;

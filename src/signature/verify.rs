@@ -400,13 +400,15 @@ fn walk_root_chain(
                 return Ok(None);
             }
         };
-        let mut checked = ahead
-            .remove(&name)
-            .unwrap_or_else(|| Checked::over(&env.canonical));
+        let (mut checked, parsed_root) = match ahead.remove(&name) {
+            Some(a) => (a.checked, a.root),
+            None => (Checked::over(&env.canonical), None),
+        };
         match check_rotation(
             dialect,
             &current.root,
             env,
+            parsed_root,
             &mut checked,
             v,
             v == last_version,
@@ -495,10 +497,14 @@ fn explain(t: &Tally) -> String {
 
 /// Checks that `env` is a valid version `v` following `prev`: exactly N+1,
 /// signed by `prev`'s root threshold and its own, and (if final) unexpired.
+/// `root` is the file's root when parsed already (else it is parsed here),
+/// `checked` the cache its signatures are counted through.
+#[allow(clippy::too_many_arguments)]
 pub fn check_rotation(
     dialect: Dialect,
     prev: &Root,
     parsed: &Parsed,
+    root: Option<Root>,
     checked: &mut Checked<'_>,
     v: u64,
     is_final: bool,
@@ -507,7 +513,10 @@ pub fn check_rotation(
 ) -> Result<(Root, String)> {
     let env = &parsed.env;
     check_unique_signatures(env)?;
-    let root = Root::parse(dialect, &env.signed)?;
+    let root = match root {
+        Some(r) => r,
+        None => Root::parse(dialect, &env.signed)?,
+    };
     if root.common.version != v {
         return Err(Error::verification(format!(
             "version skip: expected version {v}, found {}",

@@ -38,13 +38,19 @@ pub(super) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync)
     })
 }
 
-/// The checked-signature caches of the root history (`version → file`),
-/// by file name.
+/// What is known ahead about one root of the history: its signatures
+/// checked so far, and the root itself when it parses.
+pub(super) struct Ahead<'a> {
+    pub checked: Checked<'a>,
+    pub root: Option<Root>,
+}
+
+/// The root history (`version → file`) worked on ahead, by file name.
 pub(super) fn root_history<'a>(
     dialect: Dialect,
     history: &BTreeMap<u64, String>,
     envs: &'a Envs,
-) -> BTreeMap<String, Checked<'a>> {
+) -> BTreeMap<String, Ahead<'a>> {
     let files: Vec<(u64, &String, &'a Parsed)> = history
         .iter()
         .filter_map(|(v, n)| match envs.get(n) {
@@ -69,7 +75,7 @@ pub(super) fn root_history<'a>(
     });
     files
         .iter()
-        .zip(checked)
-        .map(|((_, n, _), c)| ((*n).clone(), c))
+        .zip(checked.into_iter().zip(roots))
+        .map(|((_, n, _), (checked, root))| ((*n).clone(), Ahead { checked, root }))
         .collect()
 }
