@@ -47,3 +47,6 @@ if cargo tree --locked -e normal --prefix none | grep -qE '^(ureq|rustls|hyper|r
   exit 1
 fi
 cargo test --locked --all-targets --features online
+# Smoke test of the python-tuf comparison (tiny data, one run, about 5 s;
+# the real measurement is in docs/performance.md).
+CEREMONY=target/debug/ceremony scripts/compare-python-tuf.sh 50 5 1
