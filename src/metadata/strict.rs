@@ -152,6 +152,9 @@ impl<'de> Visitor<'de> for Strict<'_> {
     }
 }
 
+/// A target map read: its canonical bytes, and the entries kept as values.
+type TargetMap = (Vec<u8>, Map<String, Value>);
+
 /// One member of the canonical map: where it starts, where its key ends
 /// (after the closing quote) and where it ends.
 type Member = (usize, usize, usize);
@@ -163,7 +166,7 @@ type Member = (usize, usize, usize);
 fn target_map<'de, A: MapAccess<'de>>(
     map: &mut A,
     cap: usize,
-) -> std::result::Result<(Vec<u8>, Map<String, Value>), A::Error> {
+) -> std::result::Result<TargetMap, A::Error> {
     let mut buf = Vec::with_capacity(cap);
     buf.push(b'{');
     let mut members: Vec<Member> = Vec::new();

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use super::Envs;
 use crate::metadata::root::Root;
 use crate::metadata::{Dialect, Parsed};
-use crate::signature::Checked;
+use crate::signature::{Checked, check_unique_signatures};
 
 /// `f` over `items`, in order, on up to as many threads as there are cores.
 pub(super) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
@@ -67,6 +67,11 @@ pub(super) fn root_history<'a>(
             .filter(|j| files[*j].0.checked_add(1) == Some(v))
             .and_then(|j| roots[j].as_ref());
         let mut c = Checked::over(&p.canonical);
+        // The walk refuses such a file before checking any signature: so
+        // does the work ahead (a hostile file gains no extra checks).
+        if check_unique_signatures(&p.env).is_err() {
+            return c;
+        }
         // Previous version first: the walk counts its keys first.
         for root in [prev, roots[i].as_ref()].into_iter().flatten() {
             c.check_all(dialect, &p.env, root);
