@@ -95,12 +95,18 @@ pub(crate) fn write_canonical(v: &Value, out: &mut Vec<u8>) {
 
 pub(crate) fn write_canonical_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
-    for b in s.bytes() {
-        if b == b'"' || b == b'\\' {
+    // Runs without a quote or backslash are copied whole: most strings
+    // (target paths, hashes) are one run.
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'"' || *b == b'\\' {
+            out.extend_from_slice(bytes.get(from..i).unwrap_or_default());
             out.push(b'\\');
+            from = i;
         }
-        out.push(b);
     }
+    out.extend_from_slice(bytes.get(from..).unwrap_or_default());
     out.push(b'"');
 }
 
