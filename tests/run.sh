@@ -56,6 +56,9 @@ command -v cargo-auditable >/dev/null 2>&1 || cargo install --locked cargo-audit
 cargo deny --locked check bans licenses sources
 cargo deny --locked --all-features --exclude-dev check licenses sources
 cargo test --locked --all-targets --features online
+# Smoke test of the python-tuf comparison (tiny data, one run, about 5 s;
+# the real measurement is in docs/performance.md).
+CEREMONY=target/debug/ceremony scripts/compare-python-tuf.sh 50 5 1
 # The static binary builds the same from two directories (--ci: shared deps).
 scripts/reproducible-build.sh --ci
 fuzz/ci.sh

@@ -205,6 +205,20 @@ pub fn check_body(dialect: Dialect, kind: RoleKind, signed: &Value) -> Result<()
     check(dialect, body_shape(dialect, kind), signed, "signed")
 }
 
+/// Whether one entry of a targets map (`signed.targets[path]`) holds a
+/// key [`check_body`] would refuse for `dialect`. The verifier keeps only
+/// such entries as values (the rest go straight to canonical bytes), so
+/// `check_body` on that reduced map finds the same first problem.
+pub fn target_entry_refused(dialect: Dialect, entry: &Value) -> bool {
+    let Struct(fields) = body_shape(dialect, RoleKind::Targets) else {
+        return false;
+    };
+    match fields.iter().find(|(f, _)| *f == "targets") {
+        Some((_, Map(inner))) => walk(dialect, inner, entry).is_some(),
+        _ => false,
+    }
+}
+
 /// The same for a key object read on its own (a server's `timestamp.key`).
 pub fn check_key(dialect: Dialect, key: &Value) -> Result<()> {
     let shape = match dialect {
@@ -215,74 +229,82 @@ pub fn check_key(dialect: Dialect, key: &Value) -> Result<()> {
 }
 
 fn check(dialect: Dialect, shape: &Shape, v: &Value, root: &str) -> Result<()> {
-    let mut path = root.to_string();
-    match walk(dialect, shape, v, &mut path) {
+    match walk(dialect, shape, v) {
         None => Ok(()),
-        Some(why) => Err(Error::verification(format!("{path}: {why}")).hint(match dialect {
-            Dialect::Notary => {
-                "notary never writes such a file: do not sign it; fetch the metadata again from the Notary server or ask who made it"
+        Some(p) => {
+            let mut path = root.to_string();
+            for step in p.steps.iter().rev() {
+                path.push_str(step);
             }
-            Dialect::Tuf => {
-                "TUF tools do not write such a file: do not sign it; ask who made it for one with exact field names"
-            }
-        })),
+            let why = p.why;
+            Err(Error::verification(format!("{path}: {why}")).hint(match dialect {
+                Dialect::Notary => {
+                    "notary never writes such a file: do not sign it; fetch the metadata again from the Notary server or ask who made it"
+                }
+                Dialect::Tuf => {
+                    "TUF tools do not write such a file: do not sign it; ask who made it for one with exact field names"
+                }
+            }))
+        }
     }
 }
 
-/// Walks `v` against `shape`; on a problem, `path` names the offending key
-/// and the reason is returned. Values of the wrong JSON type are left to the
-/// role parsers (and make Go's decoder fail, which is no second meaning).
-fn walk(dialect: Dialect, shape: &Shape, v: &Value, path: &mut String) -> Option<String> {
+/// A refused key: the path to it, innermost step first, and why.
+struct Problem {
+    steps: Vec<String>,
+    why: String,
+}
+
+impl Problem {
+    fn at(mut self, step: String) -> Self {
+        self.steps.push(step);
+        self
+    }
+}
+
+/// Walks `v` against `shape`; on a problem, returns the path to the
+/// offending key and the reason (the path is written only then: a large
+/// target map is walked without building one per key). Values of the wrong
+/// JSON type are left to the role parsers (and make Go's decoder fail,
+/// which is no second meaning).
+fn walk(dialect: Dialect, shape: &Shape, v: &Value) -> Option<Problem> {
     match (shape, v) {
         (Struct(fields), Value::Object(m)) => {
             for (key, value) in m {
-                let len = path.len();
-                path.push('.');
-                path.push_str(&key.escape_debug().to_string());
+                let step = || format!(".{}", key.escape_debug());
                 match fields.iter().find(|(f, _)| *f == key) {
                     Some((_, inner)) => {
-                        if let Some(why) = walk(dialect, inner, value, path) {
-                            return Some(why);
+                        if let Some(p) = walk(dialect, inner, value) {
+                            return Some(p.at(step()));
                         }
                     }
                     None => {
-                        if let Some((f, _)) = fields.iter().find(|(f, _)| go_folds_to(key, f)) {
-                            return Some(folded(dialect, f));
-                        }
-                        if dialect == Dialect::Notary {
-                            return Some(
-                                "not a field notary reads: its Go structs would drop it while the signature covers it; refusing a file Notary would read differently"
-                                    .into(),
-                            );
-                        }
+                        let why = if let Some((f, _)) =
+                            fields.iter().find(|(f, _)| go_folds_to(key, f))
+                        {
+                            folded(dialect, f)
+                        } else if dialect == Dialect::Notary {
+                            "not a field notary reads: its Go structs would drop it while the signature covers it; refusing a file Notary would read differently"
+                                .into()
+                        } else {
+                            continue;
+                        };
+                        return Some(Problem {
+                            steps: vec![step()],
+                            why,
+                        });
                     }
                 }
-                path.truncate(len);
             }
             None
         }
-        (Map(inner), Value::Object(m)) => {
-            for (key, value) in m {
-                let len = path.len();
-                path.push_str(&format!("[{key:?}]"));
-                if let Some(why) = walk(dialect, inner, value, path) {
-                    return Some(why);
-                }
-                path.truncate(len);
-            }
-            None
-        }
-        (List(inner), Value::Array(a)) => {
-            for (i, value) in a.iter().enumerate() {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                if let Some(why) = walk(dialect, inner, value, path) {
-                    return Some(why);
-                }
-                path.truncate(len);
-            }
-            None
-        }
+        (Map(inner), Value::Object(m)) => m.iter().find_map(|(key, value)| {
+            walk(dialect, inner, value).map(|p| p.at(format!("[{key:?}]")))
+        }),
+        (List(inner), Value::Array(a)) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, value)| walk(dialect, inner, value).map(|p| p.at(format!("[{i}]")))),
         _ => None,
     }
 }

@@ -3,90 +3,15 @@
 //! file encodings the real tools write (python-tuf's indented form, Notary's
 //! compact Go envelope) so a file we re-serialise comes out byte-identical.
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
-use std::fmt;
+use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Parses JSON, refusing duplicate object keys and non-integer numbers:
 /// two clients that resolve a duplicate key differently would see two
 /// different documents behind one signature.
 pub fn parse_strict(bytes: &[u8]) -> Result<Value> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = StrictValue::deserialize(&mut de)
-        .map_err(|e| Error::input(format!("not valid JSON: {e}")))?;
-    de.end()
-        .map_err(|e| Error::input(format!("not valid JSON: {e}")))?;
-    Ok(v.0)
-}
-
-struct StrictValue(Value);
-
-impl<'de> Deserialize<'de> for StrictValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(StrictVisitor)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = StrictValue;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> std::result::Result<StrictValue, E> {
-        Ok(StrictValue(Value::Bool(v)))
-    }
-    fn visit_i64<E>(self, v: i64) -> std::result::Result<StrictValue, E> {
-        Ok(StrictValue(Value::from(v)))
-    }
-    fn visit_u64<E>(self, v: u64) -> std::result::Result<StrictValue, E> {
-        Ok(StrictValue(Value::from(v)))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<StrictValue, E> {
-        Err(E::custom(
-            "a number that is not an integer, or is out of range (canonical JSON allows integers from -2^63 to 2^64-1 only)",
-        ))
-    }
-    fn visit_str<E>(self, v: &str) -> std::result::Result<StrictValue, E> {
-        Ok(StrictValue(Value::String(v.to_owned())))
-    }
-    fn visit_string<E>(self, v: String) -> std::result::Result<StrictValue, E> {
-        Ok(StrictValue(Value::String(v)))
-    }
-    fn visit_unit<E>(self) -> std::result::Result<StrictValue, E> {
-        Ok(StrictValue(Value::Null))
-    }
-    fn visit_none<E>(self) -> std::result::Result<StrictValue, E> {
-        Ok(StrictValue(Value::Null))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<StrictValue, A::Error> {
-        let mut out = Vec::new();
-        while let Some(StrictValue(v)) = seq.next_element()? {
-            out.push(v);
-        }
-        Ok(StrictValue(Value::Array(out)))
-    }
-    fn visit_map<A: MapAccess<'de>>(
-        self,
-        mut map: A,
-    ) -> std::result::Result<StrictValue, A::Error> {
-        let mut out = Map::new();
-        while let Some(k) = map.next_key::<String>()? {
-            if out.contains_key(&k) {
-                return Err(de::Error::custom(format!("duplicate object key {k:?}")));
-            }
-            let StrictValue(v) = map.next_value()?;
-            out.insert(k, v);
-        }
-        Ok(StrictValue(Value::Object(out)))
-    }
+    super::strict::parse(bytes)
 }
 
 /// The canonical form signatures are made over, shared by Notary
@@ -99,7 +24,41 @@ pub fn canonical(v: &Value) -> Vec<u8> {
     out
 }
 
-fn write_canonical(v: &Value, out: &mut Vec<u8>) {
+/// The canonical bytes of a `signed` object whose `targets` member was
+/// read in one pass ([`super::strict::parse_metadata`]): its members
+/// around `targets`, and `targets` itself, which is moved, not copied.
+pub fn canonical_with_targets(signed: &Value, targets: Option<Vec<u8>>) -> Vec<u8> {
+    let (Some(mut t), Value::Object(m)) = (targets, signed) else {
+        return canonical(signed);
+    };
+    let (mut head, mut tail) = (vec![b'{'], Vec::new());
+    for (k, x) in m {
+        if k.as_str() == "targets" {
+            continue;
+        }
+        let before = k.as_str() < "targets";
+        let out = if before { &mut head } else { &mut tail };
+        // Members after `targets` always follow one.
+        if !before || out.len() > 1 {
+            out.push(b',');
+        }
+        write_canonical_str(k, out);
+        out.push(b':');
+        write_canonical(x, out);
+    }
+    if head.len() > 1 {
+        head.push(b',');
+    }
+    head.extend_from_slice(b"\"targets\":");
+    tail.push(b'}');
+    t.reserve(head.len() + tail.len());
+    t.extend_from_slice(&head);
+    t.rotate_right(head.len());
+    t.extend_from_slice(&tail);
+    t
+}
+
+pub(crate) fn write_canonical(v: &Value, out: &mut Vec<u8>) {
     match v {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
@@ -134,14 +93,20 @@ fn write_canonical(v: &Value, out: &mut Vec<u8>) {
     }
 }
 
-fn write_canonical_str(s: &str, out: &mut Vec<u8>) {
+pub(crate) fn write_canonical_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
-    for b in s.bytes() {
-        if b == b'"' || b == b'\\' {
+    // Runs without a quote or backslash are copied whole: most strings
+    // (target paths, hashes) are one run.
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'"' || *b == b'\\' {
+            out.extend_from_slice(bytes.get(from..i).unwrap_or_default());
             out.push(b'\\');
+            from = i;
         }
-        out.push(b);
     }
+    out.extend_from_slice(bytes.get(from..).unwrap_or_default());
     out.push(b'"');
 }
 
@@ -262,6 +227,7 @@ pub fn go_string(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
     fn duplicate_keys_are_refused() {

@@ -9,6 +9,7 @@ pub mod names;
 pub mod roles;
 pub mod root;
 pub mod root_diff;
+pub mod strict;
 
 use serde_json::{Map, Value};
 use std::fmt;
@@ -118,7 +119,11 @@ pub struct Envelope {
 impl Envelope {
     /// Parses a metadata file strictly.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
-        let v = json::parse_strict(bytes)?;
+        Self::from_value(json::parse_strict(bytes)?)
+    }
+
+    /// The envelope in a strictly parsed file.
+    fn from_value(v: Value) -> Result<Self> {
         let Value::Object(mut top) = v else {
             return Err(Error::input("metadata is not a JSON object"));
         };
@@ -233,6 +238,28 @@ impl Envelope {
     /// The `version` field, if it is a positive integer.
     pub fn version(&self) -> Option<u64> {
         self.signed.get("version").and_then(Value::as_u64)
+    }
+}
+
+/// A metadata file read for verification, in one pass: the envelope,
+/// whose target map holds only the entries a field check refuses (see
+/// [`strict`]; nothing in verification reads the others), and the
+/// canonical bytes of its signed body.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The envelope, target map reduced.
+    pub env: Envelope,
+    /// The bytes signatures cover.
+    pub canonical: Vec<u8>,
+}
+
+impl Parsed {
+    /// Parses a metadata file strictly, as [`Envelope::parse`] does.
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        let (v, targets) = strict::parse_metadata(bytes)?;
+        let env = Envelope::from_value(v)?;
+        let canonical = json::canonical_with_targets(&env.signed, targets);
+        Ok(Parsed { env, canonical })
     }
 }
 

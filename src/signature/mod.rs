@@ -4,13 +4,14 @@
 
 pub mod verify;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Duration, OffsetDateTime};
 
 use crate::error::{Error, Result};
 use crate::key::private::PrivateKey;
 use crate::metadata::keys::MetaKey;
-use crate::metadata::root::{KeyEntry, RoleKeys, short};
+use crate::metadata::root::{KeyEntry, RoleKeys, Root, short};
 use crate::metadata::{Dialect, Envelope, Signature};
 
 /// Adds (or replaces) the signature of `key`, listed as `keyid`, over the
@@ -152,19 +153,48 @@ pub fn tally(
 /// over them, so a file that several delegations name is canonicalised
 /// once and each signature verified once.
 #[derive(Debug, Clone)]
-pub struct Checked {
-    msg: Vec<u8>,
+pub struct Checked<'a> {
+    msg: Cow<'a, [u8]>,
     /// (signature's place in the file, key fingerprint) → whether it
     /// verified.
     seen: BTreeMap<(usize, String), bool>,
 }
 
-impl Checked {
+impl Checked<'static> {
     /// Starts with nothing checked.
     pub fn new(env: &Envelope) -> Self {
         Checked {
-            msg: env.canonical_signed(),
+            msg: Cow::Owned(env.canonical_signed()),
             seen: BTreeMap::new(),
+        }
+    }
+}
+
+impl<'a> Checked<'a> {
+    /// Starts with nothing checked, over canonical bytes made already.
+    pub fn over(msg: &'a [u8]) -> Self {
+        Checked {
+            msg: Cow::Borrowed(msg),
+            seen: BTreeMap::new(),
+        }
+    }
+
+    /// Checks (once each) the signatures of `env` by keys `root`'s root
+    /// role lists, as [`tally_checked`] would check them.
+    pub fn check_all(&mut self, dialect: Dialect, env: &Envelope, root: &Root) {
+        let Ok(role) = root.role("root") else {
+            return;
+        };
+        for (i, s) in env.signatures.iter().enumerate() {
+            if !role.keyids.contains(&s.keyid) {
+                continue;
+            }
+            if let Some(Ok(key)) = root.keys.get(&s.keyid) {
+                let msg = &self.msg;
+                self.seen
+                    .entry((i, key.public.fingerprint()))
+                    .or_insert_with(|| key.verify(dialect, msg, s.method.as_deref(), &s.sig));
+            }
         }
     }
 }
@@ -174,7 +204,7 @@ impl Checked {
 pub fn tally_checked(
     dialect: Dialect,
     env: &Envelope,
-    checked: &mut Checked,
+    checked: &mut Checked<'_>,
     role: &RoleKeys,
     keys: &BTreeMap<String, KeyEntry>,
     certs: Option<&CertPolicy>,

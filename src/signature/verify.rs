@@ -3,6 +3,7 @@
 //! threshold and its own), then timestamp → snapshot → targets → delegations
 //! against the final root. The answer is a report per file, not a bool.
 
+mod ahead;
 mod walk;
 
 pub use walk::{MAX_DELEGATED_KEYIDS, MAX_DELEGATION_DEPTH, MAX_DELEGATIONS};
@@ -10,12 +11,12 @@ pub use walk::{MAX_DELEGATED_KEYIDS, MAX_DELEGATION_DEPTH, MAX_DELEGATIONS};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
-use super::{CertPolicy, Tally, check_unique_signatures, tally};
+use super::{CertPolicy, Checked, Tally, check_unique_signatures, tally_checked};
 use crate::error::{Error, Result};
 use crate::metadata::names::role_name_problem;
 use crate::metadata::roles::{FileMeta, MetaList};
 use crate::metadata::root::{KeyEntry, RoleKeys, Root};
-use crate::metadata::{Dialect, Envelope, RoleKind, format_time};
+use crate::metadata::{Dialect, Envelope, Parsed, RoleKind, format_time};
 
 /// How to verify.
 #[derive(Debug, Clone)]
@@ -123,17 +124,23 @@ struct Chain {
     bytes: Vec<u8>,
 }
 
+/// Each file as read: the parse, or why it could not be read.
+type Envs = BTreeMap<String, std::result::Result<Parsed, String>>;
+
 /// Verifies the files of a repository (`name → bytes`, names as a server or
 /// client stores them). Err means unusable input; a verdict of "not trusted"
 /// is a report whose [`Report::trusted`] is false.
 pub fn verify_files(files: &BTreeMap<String, Vec<u8>>, opts: &Options) -> Result<Report> {
-    let mut envs: BTreeMap<String, std::result::Result<Envelope, String>> = BTreeMap::new();
-    for (name, bytes) in files {
-        envs.insert(
-            name.clone(),
-            parse_envelope(bytes).map_err(|e| e.reason().to_string()),
-        );
-    }
+    // Files are independent until the walk: parsed on every core.
+    let list: Vec<(&String, &Vec<u8>)> = files.iter().collect();
+    let parsed = ahead::par_map(&list, |(_, bytes)| {
+        parse_file(bytes).map_err(|e| e.reason().to_string())
+    });
+    let envs: Envs = list
+        .iter()
+        .zip(parsed)
+        .map(|((name, _), p)| ((*name).clone(), p))
+        .collect();
     let dialect = match opts.dialect {
         Some(d) => d,
         None => detect(&envs, opts.trusted_root.as_deref())?,
@@ -159,19 +166,28 @@ pub fn verify_files(files: &BTreeMap<String, Vec<u8>>, opts: &Options) -> Result
 /// Parses a metadata file, naming a byte-order mark (which JSON metadata
 /// never has, and which the JSON parser reports only as a bad first byte).
 pub fn parse_envelope(bytes: &[u8]) -> Result<Envelope> {
+    refuse_bom(bytes)?;
+    Envelope::parse(bytes)
+}
+
+/// Reads a metadata file for verification (see [`Parsed`]), refusing a
+/// byte-order mark as [`parse_envelope`] does.
+pub fn parse_file(bytes: &[u8]) -> Result<Parsed> {
+    refuse_bom(bytes)?;
+    Parsed::parse(bytes)
+}
+
+fn refuse_bom(bytes: &[u8]) -> Result<()> {
     if bytes.starts_with(b"\xef\xbb\xbf") {
         return Err(Error::input(
             "starts with a byte-order mark (BOM); metadata is JSON without one",
         )
         .hint("save the file as UTF-8 without a BOM, or use the file as published"));
     }
-    Envelope::parse(bytes)
+    Ok(())
 }
 
-fn detect(
-    envs: &BTreeMap<String, std::result::Result<Envelope, String>>,
-    trusted: Option<&[u8]>,
-) -> Result<Dialect> {
+fn detect(envs: &Envs, trusted: Option<&[u8]>) -> Result<Dialect> {
     let mut found = None;
     let trusted_env = trusted
         .map(parse_envelope)
@@ -179,7 +195,7 @@ fn detect(
         .map_err(|e| e.context("the trusted root"))?;
     for env in envs
         .values()
-        .filter_map(|e| e.as_ref().ok())
+        .filter_map(|e| e.as_ref().ok().map(|p| &p.env))
         .chain(trusted_env.as_ref())
     {
         if let Some(d) = env.detect_dialect() {
@@ -210,7 +226,7 @@ fn detect(
 
 fn walk_root_chain(
     files: &BTreeMap<String, Vec<u8>>,
-    envs: &BTreeMap<String, std::result::Result<Envelope, String>>,
+    envs: &Envs,
     opts: &Options,
     report: &mut Report,
 ) -> Result<Option<Chain>> {
@@ -236,13 +252,14 @@ fn walk_root_chain(
             .hint("include N.root.json / root.json, or pass --trusted-root FILE"));
         }
     };
-    let start_env = parse_envelope(&start_bytes).map_err(|e| e.context(&start_name))?;
+    let start_parsed = parse_file(&start_bytes).map_err(|e| e.context(&start_name))?;
+    let start_env = &start_parsed.env;
     report.start = Some(Start {
         name: start_name.clone(),
         version: start_env.version(),
         given: opts.trusted_root.is_some(),
     });
-    let start_root = match parse_root(dialect, &start_env) {
+    let start_root = match parse_root(dialect, start_env) {
         Ok(r) => r,
         Err(e) => {
             report.fail(&start_name, e.reason());
@@ -276,7 +293,7 @@ fn walk_root_chain(
         .copied()
         .unwrap_or(start_root.common.version);
     let root_json = match envs.get("root.json") {
-        Some(Ok(e)) => Some(e.clone()),
+        Some(Ok(e)) => Some(e.env.clone()),
         Some(Err(why)) => {
             report.fail("root.json", why.clone());
             return Ok(None);
@@ -297,14 +314,15 @@ fn walk_root_chain(
             at: if at_check { time_at } else { None },
         })
     };
-    let own = tally(
+    let own = tally_checked(
         dialect,
-        &start_env,
+        start_env,
+        &mut Checked::over(&start_parsed.canonical),
         start_root.role("root")?,
         &start_root.keys,
         policy(start_final).as_ref(),
     );
-    if let Err(e) = check_unique_signatures(&start_env) {
+    if let Err(e) = check_unique_signatures(start_env) {
         report.fail(&start_name, e.reason());
         return Ok(None);
     }
@@ -335,6 +353,7 @@ fn walk_root_chain(
         root: start_root,
         bytes: start_bytes,
     };
+    let mut ahead = ahead::root_history(dialect, &history, envs);
 
     // Each next version must exist, be exactly N+1 and carry both thresholds.
     // The start is below u64::MAX (refused above), and so is every
@@ -371,7 +390,7 @@ fn walk_root_chain(
             return Ok(None);
         }
         let env = match envs.get(&name) {
-            Some(Ok(e)) => e.clone(),
+            Some(Ok(e)) => e,
             Some(Err(why)) => {
                 report.fail(&name, why.clone());
                 return Ok(None);
@@ -381,10 +400,16 @@ fn walk_root_chain(
                 return Ok(None);
             }
         };
+        let (mut checked, parsed_root) = match ahead.remove(&name) {
+            Some(a) => (a.checked, a.root),
+            None => (Checked::over(&env.canonical), None),
+        };
         match check_rotation(
             dialect,
             &current.root,
-            &env,
+            env,
+            parsed_root,
+            &mut checked,
             v,
             v == last_version,
             &gun,
@@ -472,17 +497,26 @@ fn explain(t: &Tally) -> String {
 
 /// Checks that `env` is a valid version `v` following `prev`: exactly N+1,
 /// signed by `prev`'s root threshold and its own, and (if final) unexpired.
+/// `root` is the file's root when parsed already (else it is parsed here),
+/// `checked` the cache its signatures are counted through.
+#[allow(clippy::too_many_arguments)]
 pub fn check_rotation(
     dialect: Dialect,
     prev: &Root,
-    env: &Envelope,
+    parsed: &Parsed,
+    root: Option<Root>,
+    checked: &mut Checked<'_>,
     v: u64,
     is_final: bool,
     gun: &str,
     at: Option<OffsetDateTime>,
 ) -> Result<(Root, String)> {
+    let env = &parsed.env;
     check_unique_signatures(env)?;
-    let root = Root::parse(dialect, &env.signed)?;
+    let root = match root {
+        Some(r) => r,
+        None => Root::parse(dialect, &env.signed)?,
+    };
     if root.common.version != v {
         return Err(Error::verification(format!(
             "version skip: expected version {v}, found {}",
@@ -497,16 +531,19 @@ pub fn check_rotation(
         gun: gun.into(),
         at,
     });
-    let old = tally(
+    // One cache for both counts: a key in both roots verifies once.
+    let old = tally_checked(
         dialect,
         env,
+        checked,
         prev.role("root")?,
         &prev.keys,
         old_policy.as_ref(),
     );
-    let new = tally(
+    let new = tally_checked(
         dialect,
         env,
+        checked,
         root.role("root")?,
         &root.keys,
         new_policy.as_ref(),
@@ -541,11 +578,7 @@ pub fn check_rotation(
     Ok((root, detail))
 }
 
-fn envelope<'a>(
-    envs: &'a BTreeMap<String, std::result::Result<Envelope, String>>,
-    name: &str,
-    report: &mut Report,
-) -> Option<&'a Envelope> {
+fn envelope<'a>(envs: &'a Envs, name: &str, report: &mut Report) -> Option<&'a Parsed> {
     match envs.get(name)? {
         Ok(e) => Some(e),
         Err(why) => {
@@ -558,14 +591,22 @@ fn envelope<'a>(
 /// Checks a role file: signatures against `role`/`keys`, then expiry.
 fn check_signed(
     dialect: Dialect,
-    env: &Envelope,
+    parsed: &Parsed,
     role: &RoleKeys,
     keys: &BTreeMap<String, KeyEntry>,
     expires: OffsetDateTime,
     at: OffsetDateTime,
 ) -> std::result::Result<Tally, String> {
+    let env = &parsed.env;
     check_unique_signatures(env).map_err(|e| e.reason().to_string())?;
-    let t = tally(dialect, env, role, keys, None);
+    let t = tally_checked(
+        dialect,
+        env,
+        &mut Checked::over(&parsed.canonical),
+        role,
+        keys,
+        None,
+    );
     if !t.met() {
         return Err(format!("threshold not met: {}", explain(&t)));
     }
@@ -577,7 +618,7 @@ fn check_signed(
 
 fn check_top_level(
     files: &BTreeMap<String, Vec<u8>>,
-    envs: &BTreeMap<String, std::result::Result<Envelope, String>>,
+    envs: &Envs,
     chain: &Chain,
     opts: &Options,
     report: &mut Report,
@@ -592,7 +633,7 @@ fn check_top_level(
     // timestamp → snapshot description
     let mut snapshot_meta: Option<FileMeta> = None;
     if let Some(env) = envelope(envs, "timestamp.json", report) {
-        match MetaList::parse(dialect, &env.signed, RoleKind::Timestamp)
+        match MetaList::parse(dialect, &env.env.signed, RoleKind::Timestamp)
             .map_err(|e| e.reason().to_string())
             .and_then(|ts| {
                 let role = root.role("timestamp").map_err(|e| e.reason().to_string())?;
@@ -627,7 +668,7 @@ fn check_top_level(
         && let Some(env) = envelope(envs, name, report)
     {
         let bytes = files.get(name).map(Vec::as_slice).unwrap_or_default();
-        let res = MetaList::parse(dialect, &env.signed, RoleKind::Snapshot)
+        let res = MetaList::parse(dialect, &env.env.signed, RoleKind::Snapshot)
             .map_err(|e| e.reason().to_string())
             .and_then(|s| {
                 if let Some(m) = &snapshot_meta {

@@ -14,11 +14,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use super::{Chain, Report, envelope, explain, snapshot_entry};
+use super::{Chain, Envs, Report, envelope, explain, snapshot_entry};
 use crate::error::{Error, Result};
 use crate::metadata::roles::{MetaList, Targets};
 use crate::metadata::root::{KeyEntry, RoleKeys};
-use crate::metadata::{Dialect, Envelope, format_time};
+use crate::metadata::{Dialect, Parsed, format_time};
 use crate::signature::{Checked, check_unique_signatures, tally_checked};
 
 /// python-tuf 7's `max_delegations`: a client visits at most this many
@@ -58,7 +58,7 @@ struct Again {
 /// What the walk needs from the rest of the verification.
 pub(super) struct Repo<'a> {
     pub files: &'a BTreeMap<String, Vec<u8>>,
-    pub envs: &'a BTreeMap<String, std::result::Result<Envelope, String>>,
+    pub envs: &'a Envs,
     pub chain: &'a Chain,
     pub snapshot: Option<&'a MetaList>,
     pub at: time::OffsetDateTime,
@@ -66,8 +66,8 @@ pub(super) struct Repo<'a> {
 
 /// Checks `targets` (in file `tname`) and every role it delegates to.
 /// Err when the graph is larger than this tool walks.
-pub(super) fn walk(
-    repo: &Repo<'_>,
+pub(super) fn walk<'a>(
+    repo: &Repo<'a>,
     tname: String,
     targets_keys: RoleKeys,
     report: &mut Report,
@@ -83,7 +83,7 @@ pub(super) fn walk(
     }]);
     let mut reached: BTreeSet<String> = BTreeSet::from(["targets".to_string()]);
     let mut walked: BTreeMap<String, Walked> = BTreeMap::new();
-    let mut checked: BTreeMap<String, Checked> = BTreeMap::new();
+    let mut checked: BTreeMap<String, Checked<'a>> = BTreeMap::new();
     let mut again: Vec<Again> = Vec::new();
     let (mut edges, mut keyids) = (0usize, 0usize);
 
@@ -100,7 +100,7 @@ pub(super) fn walk(
         };
         let c = checked
             .entry(p.file.clone())
-            .or_insert_with(|| Checked::new(env));
+            .or_insert_with(|| Checked::over(&env.canonical));
         let t = match check_role(repo, dialect, &p, env, c, parent_keys) {
             Ok(t) => t,
             Err(why) => {
@@ -189,7 +189,7 @@ pub(super) fn walk(
         else {
             continue;
         };
-        let t = tally_checked(dialect, env, c, &a.keys, &parent.targets.keys, None);
+        let t = tally_checked(dialect, &env.env, c, &a.keys, &parent.targets.keys, None);
         if t.met() {
             report.notes.push(format!(
                 "{} is delegated again by {}: it meets that delegation too (walked once)",
@@ -217,8 +217,8 @@ fn check_role(
     repo: &Repo<'_>,
     dialect: Dialect,
     p: &Pending,
-    env: &Envelope,
-    c: &mut Checked,
+    parsed: &Parsed,
+    c: &mut Checked<'_>,
     parent_keys: &BTreeMap<String, KeyEntry>,
 ) -> std::result::Result<(Targets, String), String> {
     let bytes = repo
@@ -229,6 +229,7 @@ fn check_role(
     let described = repo
         .snapshot
         .and_then(|s| s.meta.get(&snapshot_entry(dialect, &p.role)).cloned());
+    let env = &parsed.env;
     let t = Targets::parse(dialect, &env.signed, &p.role).map_err(|e| e.reason().to_string())?;
     if let Some(m) = &described {
         m.check(bytes)

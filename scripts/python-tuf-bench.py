@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Data and the python-tuf side for scripts/compare-python-tuf.sh.
+
+  python-tuf-bench.py gen-repo  DIR N   TUF repository with N targets
+  python-tuf-bench.py gen-chain DIR N   root chain 1.root.json .. N.root.json
+  python-tuf-bench.py verify    DIR     python-tuf 7's client checks (the
+                                        TrustedMetadataSet the ngclient
+                                        Updater runs) over what DIR holds
+
+Everything is written by python-tuf itself (Metadata.to_file, the default
+pretty JSON serializer), signed with fresh Ed25519 keys.
+"""
+
+import os
+import sys
+from datetime import datetime, timedelta, timezone
+
+from securesystemslib.signer import CryptoSigner
+from tuf.api.metadata import (
+    Metadata,
+    MetaFile,
+    Root,
+    Snapshot,
+    TargetFile,
+    Targets,
+    Timestamp,
+)
+
+EXPIRES = datetime(2099, 1, 1, tzinfo=timezone.utc)
+
+
+def _root(version, signer):
+    root = Root(version=version, expires=EXPIRES, consistent_snapshot=False)
+    for role in ("root", "targets", "snapshot", "timestamp"):
+        root.add_key(signer.public_key, role)
+    return root
+
+
+def _write(signed, signer, path):
+    md = Metadata(signed)
+    md.sign(signer)
+    md.to_file(path)
+    return path
+
+
+def gen_repo(d, n):
+    os.makedirs(d, exist_ok=True)
+    signer = CryptoSigner.generate_ed25519()
+    _write(_root(1, signer), signer, os.path.join(d, "1.root.json"))
+    targets = Targets(version=1, expires=EXPIRES)
+    for i in range(n):
+        path = f"pkg/{i:07d}.tar.gz"
+        digest = f"{i:064x}"
+        targets.targets[path] = TargetFile(1000 + i, {"sha256": digest}, path)
+    tpath = _write(targets, signer, os.path.join(d, "targets.json"))
+    snap = Snapshot(version=1, expires=EXPIRES)
+    snap.meta["targets.json"] = MetaFile(version=1)
+    spath = _write(snap, signer, os.path.join(d, "snapshot.json"))
+    ts = Timestamp(version=1, expires=EXPIRES)
+    ts.snapshot_meta = MetaFile(version=1)
+    _write(ts, signer, os.path.join(d, "timestamp.json"))
+    return tpath, spath
+
+
+def gen_chain(d, n):
+    """Each version is signed by one root key, which every version keeps:
+    a client checks each signature against the old and the new root."""
+    os.makedirs(d, exist_ok=True)
+    signer = CryptoSigner.generate_ed25519()
+    for v in range(1, n + 1):
+        _write(_root(v, signer), signer, os.path.join(d, f"{v}.root.json"))
+
+
+def verify(d):
+    # The ngclient Updater's own verification core, fed from local files.
+    from tuf.ngclient.config import EnvelopeType
+    from tuf.ngclient._internal.trusted_metadata_set import TrustedMetadataSet
+
+    def read(name):
+        with open(os.path.join(d, name), "rb") as f:
+            return f.read()
+
+    tset = TrustedMetadataSet(read("1.root.json"), EnvelopeType.METADATA)
+    v = 2
+    while os.path.exists(os.path.join(d, f"{v}.root.json")):
+        tset.update_root(read(f"{v}.root.json"))
+        v += 1
+    if os.path.exists(os.path.join(d, "timestamp.json")):
+        tset.update_timestamp(read("timestamp.json"))
+        tset.update_snapshot(read("snapshot.json"))
+        tset.update_targets(read("targets.json"))
+        print(f"python-tuf: trusted, {len(tset.targets.targets)} targets")
+    else:
+        print(f"python-tuf: trusted root version {tset.root.version}")
+
+
+def main():
+    cmd = sys.argv[1] if len(sys.argv) > 1 else ""
+    if cmd == "gen-repo" and len(sys.argv) == 4:
+        gen_repo(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "gen-chain" and len(sys.argv) == 4:
+        gen_chain(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "verify" and len(sys.argv) == 3:
+        verify(sys.argv[2])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
