@@ -3,7 +3,11 @@
 # client code, on data python-tuf writes itself:
 #   - a TUF repository with TARGETS targets (1.root.json, timestamp,
 #     snapshot, one targets.json holding them all);
-#   - a root chain of ROOTS versions (1.root.json .. ROOTS.root.json).
+#   - a root chain of ROOTS versions (1.root.json .. ROOTS.root.json), one
+#     key kept by every version;
+#   - a root chain of ROOTS versions as a ceremony keeps one: three root
+#     keys (threshold 2), one replaced in each version, and keys of their
+#     own for the other roles.
 # The two tools run alternately, RUNS times each per case; the table gives
 # the median wall time, the median CPU time (user + system: what the run
 # cost, less disturbed by other work on the machine), the largest peak RSS
@@ -27,6 +31,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$py" gen-repo "$work/repo" "$targets"
 python3 "$py" gen-chain "$work/chain" "$roots"
+python3 "$py" gen-rotation "$work/rotation" "$roots"
 
 # One run: appends "seconds KB" to $work/$2.
 measure() {
@@ -43,7 +48,7 @@ measure() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 peak() { sort -n | tail -1; }
 
-for case in repo chain; do
+for case in repo chain rotation; do
   for _ in $(seq "$runs"); do
     measure "python-tuf ($case)" "py.$case" python3 "$py" verify "$work/$case"
     measure "ceremony verify ($case)" "cer.$case" "$ceremony" verify "$work/$case"
@@ -51,7 +56,7 @@ for case in repo chain; do
 done
 
 printf '%-32s %31s %31s %9s %12s\n' "work" "python-tuf 7.0.1 (wall cpu RSS)" "ceremony (wall cpu RSS)" "speed" "RSS/largest"
-for case in repo chain; do
+for case in repo chain rotation; do
   largest=$(find "$work/$case" -type f -printf '%s\n' | sort -n | tail -1)
   pt=$(cut -d' ' -f1 "$work/py.$case" | median)
   pm=$(cut -d' ' -f2 "$work/py.$case" | peak)
@@ -59,7 +64,11 @@ for case in repo chain; do
   ct=$(cut -d' ' -f1 "$work/cer.$case" | median)
   cc=$(awk '{print $3 + $4}' "$work/cer.$case" | median)
   cm=$(cut -d' ' -f2 "$work/cer.$case" | peak)
-  if [ "$case" = repo ]; then label="repository, $targets targets"; else label="root chain, $roots versions"; fi
+  case $case in
+    repo) label="repository, $targets targets" ;;
+    chain) label="root chain, $roots versions" ;;
+    *) label="root rotations, $roots versions" ;;
+  esac
   awk -v l="$label" -v pt="$pt" -v pc="$pc" -v pm="$pm" -v ct="$ct" -v cc="$cc" -v cm="$cm" \
     -v big="$largest" 'BEGIN {
     ratio = (ct > 0) ? pt / ct : 0

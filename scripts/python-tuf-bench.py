@@ -3,6 +3,10 @@
 
   python-tuf-bench.py gen-repo  DIR N   TUF repository with N targets
   python-tuf-bench.py gen-chain DIR N   root chain 1.root.json .. N.root.json
+                                        (one key, kept by every version)
+  python-tuf-bench.py gen-rotation DIR N  root chain of N versions, three
+                                        root keys (threshold 2), one of
+                                        them replaced in each version
   python-tuf-bench.py verify    DIR     python-tuf 7's client checks (the
                                         TrustedMetadataSet the ngclient
                                         Updater runs) over what DIR holds
@@ -71,6 +75,30 @@ def gen_chain(d, n):
         _write(_root(v, signer), signer, os.path.join(d, f"{v}.root.json"))
 
 
+def gen_rotation(d, n):
+    """The shape of a root history kept by a ceremony: three root keys,
+    threshold 2, and keys of their own for targets, snapshot and
+    timestamp. Each version replaces the oldest root key with a new one
+    and is signed by the two keys it keeps (the previous root's threshold)
+    and by the new key (its own threshold of 2 then holds twice over)."""
+    os.makedirs(d, exist_ok=True)
+    others = {r: CryptoSigner.generate_ed25519() for r in ("targets", "snapshot", "timestamp")}
+    keys = [CryptoSigner.generate_ed25519() for _ in range(3)]
+    for v in range(1, n + 1):
+        if v > 1:
+            keys = keys[1:] + [CryptoSigner.generate_ed25519()]
+        root = Root(version=v, expires=EXPIRES, consistent_snapshot=False)
+        for k in keys:
+            root.add_key(k.public_key, "root")
+        root.roles["root"].threshold = 2
+        for role, signer in others.items():
+            root.add_key(signer.public_key, role)
+        md = Metadata(root)
+        for k in keys:
+            md.sign(k, append=True)
+        md.to_file(os.path.join(d, f"{v}.root.json"))
+
+
 def verify(d):
     # The ngclient Updater's own verification core, fed from local files.
     from tuf.ngclient.config import EnvelopeType
@@ -100,6 +128,8 @@ def main():
         gen_repo(sys.argv[2], int(sys.argv[3]))
     elif cmd == "gen-chain" and len(sys.argv) == 4:
         gen_chain(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "gen-rotation" and len(sys.argv) == 4:
+        gen_rotation(sys.argv[2], int(sys.argv[3]))
     elif cmd == "verify" and len(sys.argv) == 3:
         verify(sys.argv[2])
     else:

@@ -4,12 +4,13 @@
 use clap::Args;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::{Error, Result};
 use crate::metadata::Dialect;
-use crate::signature::verify::{Options, parse_envelope, verify_files};
+use crate::signature::verify::{Options, par_map, parse_envelope, verify_files};
 use crate::transfer::input::{
     FOLDER_BYTES, FOLDER_ENTRIES, FOLDER_FILES, Limit, not_regular, read_file, read_file_in,
 };
@@ -36,16 +37,16 @@ pub struct VerifyArgs {
 /// What has been read from a folder so far, against the folder caps.
 #[derive(Default)]
 struct Read {
-    files: BTreeMap<String, Vec<u8>>,
+    /// Files to read, relative to the folder.
+    names: Vec<String>,
     entries: usize,
-    bytes: u64,
 }
 
 /// Reads the `.json` files of `root` (and of its subfolders, `depth`
 /// levels down): never through a symbolic link, never a FIFO, device or
 /// socket (refused from the folder listing, before anything is opened),
-/// and at most [`FOLDER_FILES`] files, [`FOLDER_BYTES`] bytes and
-/// [`FOLDER_ENTRIES`] entries looked at.
+/// and at most [`FOLDER_FILES`] files and [`FOLDER_ENTRIES`] entries looked
+/// at. This lists them; [`read_listed`] reads them.
 fn read_dir(root: &Path, prefix: &str, depth: u32, out: &mut Read) -> Result<()> {
     let dir = root.join(prefix);
     for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
@@ -77,24 +78,46 @@ fn read_dir(root: &Path, prefix: &str, depth: u32, out: &mut Read) -> Result<()>
             ))
             .hint("copy the metadata files themselves into the folder"));
         }
-        if out.files.len() >= FOLDER_FILES {
+        if out.names.len() >= FOLDER_FILES {
             return Err(Error::input(format!(
                 "{} holds more than the {FOLDER_FILES} metadata files verify reads",
                 root.display()
             )));
         }
-        let rel = format!("{prefix}{name}");
-        let bytes = read_file_in(root, &rel, Limit::Metadata)?;
-        out.bytes += bytes.len() as u64;
-        if out.bytes > FOLDER_BYTES {
-            return Err(Error::input(format!(
-                "the metadata in {} is more than the {FOLDER_BYTES} bytes verify reads",
-                root.display()
-            )));
-        }
-        out.files.insert(rel, bytes);
+        out.names.push(format!("{prefix}{name}"));
     }
     Ok(())
+}
+
+/// Reads the listed files on every core (opening a thousand small files is
+/// mostly waiting on system calls), stopping once more than
+/// [`FOLDER_BYTES`] bytes have been read. The first problem in name order is
+/// the one reported.
+fn read_listed(root: &Path, names: &[String]) -> Result<BTreeMap<String, Vec<u8>>> {
+    let total = AtomicU64::new(0);
+    let read = par_map(names, |rel| {
+        if total.load(Ordering::Relaxed) > FOLDER_BYTES {
+            return Err(too_much(root));
+        }
+        let bytes = read_file_in(root, rel, Limit::Metadata)?;
+        let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        if total.fetch_add(len, Ordering::Relaxed).saturating_add(len) > FOLDER_BYTES {
+            return Err(too_much(root));
+        }
+        Ok(bytes)
+    });
+    let mut files = BTreeMap::new();
+    for (rel, bytes) in names.iter().zip(read) {
+        files.insert(rel.clone(), bytes?);
+    }
+    Ok(files)
+}
+
+fn too_much(root: &Path) -> Error {
+    Error::input(format!(
+        "the metadata in {} is more than the {FOLDER_BYTES} bytes verify reads",
+        root.display()
+    ))
 }
 
 /// The name a lone file is judged under: its own when it is a known file
@@ -142,7 +165,7 @@ pub fn run(a: &VerifyArgs, json: bool) -> Result<()> {
         crate::ceremony::export::refuse_incomplete(&a.path)?;
         let mut read = Read::default();
         read_dir(&a.path, "", 2, &mut read)?;
-        files = read.files;
+        files = read_listed(&a.path, &read.names)?;
     } else {
         let bytes = read_file(&a.path, Limit::Metadata)?;
         files.insert(lone_file_name(&a.path, &bytes)?, bytes);

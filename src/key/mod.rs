@@ -3,6 +3,7 @@
 //! self-signed X.509 certificates Notary wants for root keys.
 
 pub mod cert;
+pub mod memo;
 pub mod notary_file;
 pub mod private;
 pub mod scrypt;
@@ -126,9 +127,9 @@ impl PublicKey {
                 bytes.len()
             ))
         })?;
-        ed25519_dalek::VerifyingKey::from_bytes(&arr)
+        memo::ed25519(&arr)
             .map(PublicKey::Ed25519)
-            .map_err(|_| Error::input("ed25519 public key is not a valid curve point"))
+            .ok_or_else(|| Error::input("ed25519 public key is not a valid curve point"))
     }
 
     /// A stable identity of the key material, independent of how a dialect

@@ -7,35 +7,58 @@
 //! the answers already there.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::Envs;
 use crate::metadata::root::Root;
 use crate::metadata::{Dialect, Parsed};
 use crate::signature::{Checked, check_unique_signatures};
 
-/// `f` over `items`, in order, on up to as many threads as there are cores.
-pub(super) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// Items a worker takes at a time: small enough that the cores finish
+/// together (files differ in size, roots in signatures), large enough that
+/// taking them costs nothing.
+const CHUNK: usize = 8;
+
+/// `f` over `items`, in order, on up to as many threads as there are cores
+/// (this one among them). Workers take the next few items as they go, so
+/// an expensive stretch of items does not hold one core up alone.
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || items.len() < 2 {
+    if threads < 2 || items.len() <= CHUNK {
         return items.iter().map(f).collect();
     }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let start = next.fetch_add(CHUNK, Ordering::Relaxed);
+            if start >= items.len() {
+                return done;
+            }
+            let end = start.saturating_add(CHUNK).min(items.len());
+            done.extend((start..end).map(|i| (i, f(&items[i]))));
+        }
+    };
+    let parts = std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..threads.min(items.len().div_ceil(CHUNK)))
+            .map(|_| s.spawn(work))
             .collect();
-        let mut out = Vec::with_capacity(items.len());
-        for h in handles {
+        let mut parts = vec![work()];
+        for h in helpers {
             match h.join() {
-                Ok(part) => out.extend(part),
+                Ok(part) => parts.push(part),
                 // A panic in a worker is a bug; let it surface as one.
                 Err(e) => std::panic::resume_unwind(e),
             }
         }
-        out
-    })
+        parts
+    });
+    // Each index was taken exactly once: every slot is filled.
+    let mut slots: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    for (i, r) in parts.into_iter().flatten() {
+        slots[i] = Some(r);
+    }
+    slots.into_iter().flatten().collect()
 }
 
 /// What is known ahead about one root of the history: its signatures
@@ -83,4 +106,18 @@ pub(super) fn root_history<'a>(
         .zip(checked.into_iter().zip(roots))
         .map(|((_, n, _), (checked, root))| ((*n).clone(), Ahead { checked, root }))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::par_map;
+
+    #[test]
+    fn par_map_keeps_order_and_covers_every_item() {
+        for n in [0usize, 1, 7, 8, 9, 100, 1001] {
+            let items: Vec<usize> = (0..n).collect();
+            let out = par_map(&items, |i| i * 3);
+            assert_eq!(out, items.iter().map(|i| i * 3).collect::<Vec<_>>());
+        }
+    }
 }
