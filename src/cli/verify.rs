@@ -10,6 +10,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::error::{Error, Result};
 use crate::metadata::Dialect;
+use crate::metadata::reading::{self, Reading};
 use crate::signature::verify::{Options, par_map, parse_envelope, verify_files};
 use crate::transfer::input::{
     FOLDER_BYTES, FOLDER_ENTRIES, FOLDER_FILES, Limit, not_regular, read_file, read_file_in,
@@ -32,6 +33,14 @@ pub struct VerifyArgs {
     /// The root a client already trusts.
     #[arg(long)]
     trusted_root: Option<PathBuf>,
+    /// Read TUF expiry times with fractional seconds or a UTC offset (as
+    /// go-tuf v2 and tough write them) instead of refusing them.
+    #[arg(long)]
+    lenient_times: bool,
+    /// Accept TUF key IDs computed the python-tuf 0.x way, with
+    /// `keyid_hash_algorithms`, instead of refusing them.
+    #[arg(long)]
+    legacy_keyids: bool,
 }
 
 /// What has been read from a folder so far, against the folder caps.
@@ -183,7 +192,14 @@ pub fn run(a: &VerifyArgs, json: bool) -> Result<()> {
         trusted_root,
         ignore_time: false,
     };
-    let report = verify_files(&files, &opts)?;
+    let reading = Reading {
+        lenient_times: a.lenient_times,
+        legacy_keyids: a.legacy_keyids,
+    };
+    for flag in reading.flags() {
+        crate::errln!("note: read with {flag}: stricter clients may refuse what this run accepts");
+    }
+    let report = reading::with(reading, || verify_files(&files, &opts))?;
     // First, where trust comes from.
     if let Some(s) = &report.start {
         let version = s

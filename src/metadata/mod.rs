@@ -6,6 +6,7 @@ pub mod fields;
 pub mod json;
 pub mod keys;
 pub mod names;
+pub mod reading;
 pub mod roles;
 pub mod root;
 pub mod root_diff;
@@ -351,9 +352,9 @@ pub fn parse_expires(dialect: Dialect, s: &str) -> Result<OffsetDateTime> {
                 19 => *c == b'Z',
                 _ => c.is_ascii_digit(),
             });
-        if !shape_ok {
+        if !shape_ok && !reading::current().lenient_times {
             return Err(Error::verification(format!(
-                "expires {s:?} is not of the form YYYY-MM-DDTHH:MM:SSZ"
+                "expires {s:?} is not of the form YYYY-MM-DDTHH:MM:SSZ the TUF specification requires (python-tuf refuses it, tough and go-tuf read it): pass --lenient-times to read it anyway"
             )));
         }
     }

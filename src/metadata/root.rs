@@ -1,6 +1,7 @@
 //! root.json: the keys and thresholds of the four top-level roles.
 
 use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
@@ -196,11 +197,21 @@ pub fn check_key_ids(dialect: Dialect, keys: &BTreeMap<String, KeyEntry>) -> Res
         let Ok(k) = entry else { continue };
         let computed = k.id(dialect);
         if &computed != id {
-            return Err(Error::verification(format!(
-                "key ID {} does not match its key (computed {})",
-                short(id),
-                short(&computed)
-            )));
+            let legacy = dialect == Dialect::Tuf && legacy_key_ids(&k.object).contains(id);
+            if !legacy {
+                return Err(Error::verification(format!(
+                    "key ID {} does not match its key (computed {})",
+                    short(id),
+                    short(&computed)
+                )));
+            }
+            if !super::reading::current().legacy_keyids {
+                return Err(Error::verification(format!(
+                    "key ID {} is the hash of its key with python-tuf 0.x's keyid_hash_algorithms, not of the key as written (computed {}); go-tuf and python-tuf read it, the specification and tough do not: pass --legacy-keyids to read it anyway",
+                    short(id),
+                    short(&computed)
+                )));
+            }
         }
         if let Some(other) = seen.insert(k.public.fingerprint(), id) {
             return Err(Error::verification(format!(
@@ -211,6 +222,26 @@ pub fn check_key_ids(dialect: Dialect, keys: &BTreeMap<String, KeyEntry>) -> Res
         }
     }
     Ok(())
+}
+
+/// The IDs python-tuf 0.x could have given a TUF key object: the hash of
+/// the object with `keyid_hash_algorithms` set to its default
+/// `["sha256", "sha512"]`, and of the object without that member.
+fn legacy_key_ids(object: &Value) -> Vec<String> {
+    let Value::Object(m) = object else {
+        return Vec::new();
+    };
+    let mut with = m.clone();
+    with.insert(
+        "keyid_hash_algorithms".into(),
+        serde_json::json!(["sha256", "sha512"]),
+    );
+    let mut without = m.clone();
+    without.remove("keyid_hash_algorithms");
+    [Value::Object(with), Value::Object(without)]
+        .iter()
+        .map(|v| hex::encode(Sha256::digest(super::json::canonical(v))))
+        .collect()
 }
 
 /// The first 12 hex digits of a key ID, for messages.

@@ -375,6 +375,8 @@ fn walk_root_chain(
         bytes: start_bytes,
     };
     let mut ahead = ahead::root_history(dialect, &history, envs);
+    // The version before `current`, once the walk has moved past the start.
+    let mut previous: Option<Root> = None;
 
     // Each next version must exist, be exactly N+1 and carry both thresholds.
     // The start is below u64::MAX (refused above), and so is every
@@ -438,7 +440,8 @@ fn walk_root_chain(
         ) {
             Ok((root, detail)) => {
                 report.pass(&name, detail);
-                current = Chain { root, bytes };
+                let before = std::mem::replace(&mut current, Chain { root, bytes });
+                previous = Some(before.root);
             }
             Err(e) => {
                 report.fail(&name, e.reason());
@@ -453,20 +456,17 @@ fn walk_root_chain(
         if e.version() == Some(current.root.common.version)
             && !(history.is_empty() && opts.trusted_root.is_none())
         {
-            if files.get("root.json") != Some(&current.bytes) {
-                report.fail(
-                    "root.json",
-                    format!(
-                        "differs from version {} of the root history",
-                        current.root.common.version
-                    ),
-                );
-                return Ok(None);
+            let n = current.root.common.version;
+            match same_root(dialect, envs, &current, previous.as_ref(), &gun, time_at) {
+                Ok(detail) => report.pass("root.json", detail),
+                Err(why) => {
+                    report.fail(
+                        "root.json",
+                        format!("is not version {n} of the root history: {why}"),
+                    );
+                    return Ok(None);
+                }
             }
-            report.pass(
-                "root.json",
-                format!("same as version {}", current.root.common.version),
-            );
         } else if e.version().unwrap_or(0) < current.root.common.version {
             report.fail(
                 "root.json",
@@ -480,6 +480,67 @@ fn walk_root_chain(
         }
     }
     Ok(Some(current))
+}
+
+/// Whether `root.json` is the newest root of the history, `current`, judged
+/// by what is signed rather than byte for byte: the same canonical body,
+/// and its own signatures meet the thresholds that version had to meet (the
+/// previous root's and its own). Signatures that do not count, or are
+/// ordered or spaced otherwise, make no difference.
+fn same_root(
+    dialect: Dialect,
+    envs: &Envs,
+    current: &Chain,
+    previous: Option<&Root>,
+    gun: &str,
+    at: Option<OffsetDateTime>,
+) -> std::result::Result<String, String> {
+    let n = current.root.common.version;
+    let copy = match envs.get("root.json") {
+        Some(Ok(p)) => p,
+        Some(Err(why)) => return Err(why.clone()),
+        None => return Err("missing".into()),
+    };
+    let newest = parse_file(&current.bytes).map_err(|e| e.reason().to_string())?;
+    if copy.canonical != newest.canonical {
+        return Err(format!("it signs another body than version {n}"));
+    }
+    if copy.env.signatures == newest.env.signatures {
+        return Ok(format!("same as version {n}"));
+    }
+    let mut checked = Checked::over(&copy.canonical);
+    match previous {
+        Some(prev) => {
+            check_rotation(dialect, prev, copy, None, &mut checked, n, true, gun, at)
+                .map_err(|e| e.reason().to_string())?;
+        }
+        None => {
+            check_unique_signatures(&copy.env).map_err(|e| e.reason().to_string())?;
+            let root = &current.root;
+            let policy = (dialect == Dialect::Notary).then(|| CertPolicy {
+                gun: gun.into(),
+                at,
+            });
+            let role = root.role("root").map_err(|e| e.reason().to_string())?;
+            let own = tally_checked(
+                dialect,
+                &copy.env,
+                &mut checked,
+                role,
+                &root.keys,
+                policy.as_ref(),
+            );
+            if !own.met() {
+                return Err(format!(
+                    "its signatures do not meet the root threshold: {}",
+                    explain(&own)
+                ));
+            }
+        }
+    }
+    Ok(format!(
+        "same signed body as version {n}, with other signatures that also meet its thresholds"
+    ))
 }
 
 /// Why a root of version 2^64−1 is refused.

@@ -28,6 +28,8 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
         return items.iter().map(f).collect();
     }
     let next = AtomicUsize::new(0);
+    // Workers read metadata as leniently as the caller does.
+    let reading = crate::metadata::reading::current();
     let work = || {
         let mut done = Vec::new();
         loop {
@@ -41,7 +43,7 @@ pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
     };
     let parts = std::thread::scope(|s| {
         let helpers: Vec<_> = (1..threads.min(items.len().div_ceil(CHUNK)))
-            .map(|_| s.spawn(work))
+            .map(|_| s.spawn(|| crate::metadata::reading::with(reading, work)))
             .collect();
         let mut parts = vec![work()];
         for h in helpers {
