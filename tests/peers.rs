@@ -1,6 +1,7 @@
 //! The peer suite: the TUF and Notary projects' own test metadata, each case
 //! with the verdict the peer's own test code gives it
 //! (tests/data/peers/README.md). Every case must get that verdict.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -25,6 +26,7 @@ struct Case {
     /// Text the refusal must contain, where the verdict alone could come
     /// from the wrong check.
     reason: Option<String>,
+    /// Where the peers disagree (shown when the case fails).
     note: Option<String>,
 }
 
@@ -132,18 +134,22 @@ fn every_peer_case_gets_the_peers_verdict() {
             .to_string();
         if r.code != want {
             wrong.push(format!(
-                "{}: exit {} (the peers' verdict is {} = {want}): {first}",
+                "{}: exit {} (the peers' verdict is {} = {want}): {first}{}",
                 name(dir),
                 r.code,
-                case.verdict
+                case.verdict,
+                case.note
+                    .as_ref()
+                    .map(|n| format!(" [note: {n}]"))
+                    .unwrap_or_default()
             ));
-        } else if let Some(reason) = &case.reason {
-            if !said.contains(reason.as_str()) {
-                wrong.push(format!(
-                    "{}: right exit for another reason (wanted {reason:?}): {first}",
-                    name(dir)
-                ));
-            }
+        } else if let Some(reason) = &case.reason
+            && !said.contains(reason.as_str())
+        {
+            wrong.push(format!(
+                "{}: right exit for another reason (wanted {reason:?}): {first}",
+                name(dir)
+            ));
         }
         // A verdict other than trusted says why, in one line, with a hint
         // or a FAIL line: never a panic or an empty answer.

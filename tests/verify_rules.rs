@@ -4,6 +4,7 @@
 //! (`--lenient-times`, `--legacy-keyids`) are off unless asked for.
 //! The repositories are written by python-tuf 7.0.1's signer
 //! (tests/python/verify_rules.py).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
