@@ -9,7 +9,7 @@ mod walk;
 
 pub use walk::{MAX_DELEGATED_KEYIDS, MAX_DELEGATION_DEPTH, MAX_DELEGATIONS};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
 use super::{CertPolicy, Checked, Tally, check_unique_signatures, tally_checked};
@@ -175,7 +175,34 @@ fn judge(
     if report.files.iter().any(|f| !f.ok) {
         return Ok(());
     }
-    check_top_level(files, envs, &chain, opts, report)
+    check_top_level(files, envs, &chain, opts, report)?;
+    note_unjudged(files, envs, report);
+    Ok(())
+}
+
+/// Names what a trusted verdict does not cover: files nothing led to, and
+/// a snapshot judged without a timestamp above it.
+fn note_unjudged(files: &BTreeMap<String, Vec<u8>>, envs: &Envs, report: &mut Report) {
+    let judged: BTreeSet<&str> = report.files.iter().map(|f| f.name.as_str()).collect();
+    for name in files.keys() {
+        if judged.contains(name.as_str()) {
+            continue;
+        }
+        let what = match envs.get(name) {
+            Some(Err(why)) => {
+                format!("not judged: {name} (it does not even parse: {why}); no role leads to it")
+            }
+            _ => format!("not judged: {name}; no role in the chain leads to it"),
+        };
+        report.notes.push(what);
+    }
+    let has_snapshot = judged.iter().any(|n| n.ends_with("snapshot.json"));
+    if has_snapshot && !judged.contains("timestamp.json") {
+        report.notes.push(
+            "no timestamp.json: the snapshot was judged without a timestamp's hash and version (a client checks it through one)"
+                .into(),
+        );
+    }
 }
 
 /// Drops `value` on another thread. When no thread can start, the refused
@@ -766,9 +793,20 @@ fn check_top_level(
                 }
                 let role = root.role("snapshot").map_err(|e| e.reason().to_string())?;
                 let t = check_signed(dialect, env, role, &root.keys, s.common.expires, opts.at)?;
+                // Clients load targets through the snapshot's entry for it:
+                // one without it is refused (python-tuf, go-tuf, notary).
+                if !s.meta.contains_key(targets_key) {
+                    return Err(format!(
+                        "snapshot does not describe {targets_key}, so no client would load targets through it"
+                    ));
+                }
                 if dialect == Dialect::Notary {
+                    // A Notary client checks the root.json it downloads
+                    // against this entry: those bytes, when the folder has
+                    // them, else the newest root of the history.
+                    let served = files.get("root.json").unwrap_or(&chain.bytes);
                     match s.meta.get("root") {
-                        Some(m) => m.check(&chain.bytes).map_err(|e| {
+                        Some(m) => m.check(served).map_err(|e| {
                             format!("its root entry does not match the current root: {e}")
                         })?,
                         None => return Err("snapshot does not describe root".into()),
