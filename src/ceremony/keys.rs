@@ -320,7 +320,7 @@ impl Workspace {
                 .transpose()?,
             role: role.to_string(),
             label,
-            algorithm: meta.public.algorithm().name().into(),
+            algorithm: meta.public.key_type().name().into(),
             key: meta.object,
             private: false,
             created: format_time(now),

@@ -10,7 +10,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::error::{Error, Result};
 use crate::key::private::PrivateKey;
-use crate::metadata::keys::MetaKey;
+use crate::metadata::keys::{MetaKey, is_unknown_type};
 use crate::metadata::root::{KeyEntry, RoleKeys, Root, short};
 use crate::metadata::{Dialect, Envelope, Signature};
 
@@ -107,12 +107,25 @@ pub struct Tally {
     pub missing: Vec<String>,
     /// Why some signatures did not count.
     pub problems: Vec<String>,
+    /// Role key IDs whose signatures were not judged: the key, or the
+    /// signature's method, is of a type this tool does not know. Such a
+    /// signature is unusable input, not a failed signature.
+    pub unknown: Vec<String>,
 }
 
 impl Tally {
     /// Whether the threshold is met.
     pub fn met(&self) -> bool {
         self.valid.len() as u64 >= self.threshold
+    }
+
+    /// Whether the threshold is unmet only for want of the signatures not
+    /// judged: the keys of unknown type could make up the difference, so
+    /// the tool cannot decide (no failure does).
+    pub fn undecided(&self) -> bool {
+        !self.met()
+            && !self.unknown.is_empty()
+            && (self.valid.len() + self.unknown.len()) as u64 >= self.threshold
     }
 
     /// `2/3` style.
@@ -222,11 +235,29 @@ pub fn tally_checked(
         let key = match keys.get(&s.keyid) {
             Some(Ok(k)) => k,
             Some(Err(why)) => {
-                out.problems.push(format!("key {}: {why}", short(&s.keyid)));
+                if is_unknown_type(why) {
+                    out.unknown.push(s.keyid.clone());
+                    out.problems.push(format!(
+                        "key {} is {why}: its signature is not judged",
+                        short(&s.keyid)
+                    ));
+                } else {
+                    out.problems.push(format!("key {}: {why}", short(&s.keyid)));
+                }
                 continue;
             }
             None => continue,
         };
+        if let Err(why) = key.sig_scheme(dialect, s.method.as_deref())
+            && is_unknown_type(&why)
+        {
+            out.unknown.push(s.keyid.clone());
+            out.problems.push(format!(
+                "signature by {} is {why}: it is not judged",
+                short(&s.keyid)
+            ));
+            continue;
+        }
         if let Some(policy) = certs
             && let Some(why) = policy.refuse(key)
         {

@@ -73,7 +73,28 @@ pub struct Start {
     pub given: bool,
 }
 
+/// How the detail of a file ends when its verdict hangs only on keys of a
+/// type this tool does not know (see [`super::Tally::undecided`]).
+pub const UNDECIDED: &str =
+    "undecided: only the signatures of unknown type could meet the threshold (unusable input)";
+
+impl FileVerdict {
+    /// Whether the file is not trusted only because keys of unknown type
+    /// could not be judged: unusable input rather than a failure.
+    pub fn undecided(&self) -> bool {
+        !self.ok && self.detail.ends_with(UNDECIDED)
+    }
+}
+
 impl Report {
+    /// True when the files are not trusted and every refusal is
+    /// [`FileVerdict::undecided`]: nothing but keys of unknown type
+    /// decides, so the answer is "unusable input", not "failed".
+    pub fn undecided(&self) -> bool {
+        let mut refused = self.files.iter().filter(|f| !f.ok).peekable();
+        refused.peek().is_some() && refused.all(FileVerdict::undecided)
+    }
+
     /// True when every checked file is trusted.
     pub fn trusted(&self) -> bool {
         !self.files.is_empty() && self.files.iter().all(|f| f.ok)
@@ -491,6 +512,9 @@ fn explain(t: &Tally) -> String {
     let mut s = format!("{} valid of {} needed", t.valid.len(), t.threshold);
     if !t.problems.is_empty() {
         s.push_str(&format!(" ({})", t.problems.join("; ")));
+    }
+    if t.undecided() {
+        s.push_str(&format!("; {UNDECIDED}"));
     }
     s
 }
