@@ -23,6 +23,14 @@ pub fn sign(
     meta: &MetaKey,
     key: &PrivateKey,
 ) -> Result<()> {
+    if meta.public.algorithm().is_none() {
+        return Err(Error::input(format!(
+            "key {} is {}: this tool verifies such keys but signs only with ed25519 and ecdsa-p256 keys",
+            short(keyid),
+            meta.public.key_type()
+        ))
+        .hint("sign with that key in the tool that holds it, or rotate it out"));
+    }
     if key.public() != meta.public {
         return Err(Error::input(format!(
             "the private key does not match key {}",
