@@ -322,3 +322,83 @@ impl PublicKey {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RSA_PEM: &str = include_str!("../../tests/data/keytypes/rsa2048.pub.pem");
+    const MSG: &[u8] = include_bytes!("../../tests/data/keytypes/msg");
+    const PSS: &[u8] = include_bytes!("../../tests/data/keytypes/rsa2048.pss-sha256.sig");
+    const PSS_SALT20: &[u8] =
+        include_bytes!("../../tests/data/keytypes/rsa2048.pss-sha256-salt20.sig");
+    const PKCS1: &[u8] = include_bytes!("../../tests/data/keytypes/rsa2048.pkcs1-sha256.sig");
+
+    fn rsa() -> PublicKey {
+        match spki::from_pem(RSA_PEM) {
+            Ok(k) => k,
+            Err(e) => panic!("{}", e.reason()),
+        }
+    }
+
+    #[test]
+    fn rsa_pss_is_strict_about_the_salt() {
+        let k = rsa();
+        assert_eq!(k.key_type(), KeyType::Rsa);
+        assert_eq!(k.algorithm(), None, "verify only");
+        assert!(k.verify_with(Scheme::RsaPss(Hash::Sha256), MSG, PSS));
+        assert!(!k.verify_with(Scheme::RsaPss(Hash::Sha256), MSG, PSS_SALT20));
+        assert!(!k.verify_with(Scheme::RsaPss(Hash::Sha384), MSG, PSS));
+        assert!(!k.verify_with(Scheme::RsaPss(Hash::Sha256), b"other", PSS));
+        // One byte short of the modulus: refused before any arithmetic.
+        assert!(!k.verify_with(Scheme::RsaPss(Hash::Sha256), MSG, &PSS[1..]));
+    }
+
+    #[test]
+    fn rsa_pkcs1v15_and_scheme_fit() {
+        let k = rsa();
+        assert!(k.verify_with(Scheme::RsaPkcs1v15(Hash::Sha256), MSG, PKCS1));
+        assert!(!k.verify_with(Scheme::RsaPss(Hash::Sha256), MSG, PKCS1));
+        assert!(!k.verify_with(Scheme::Ecdsa(Hash::Sha256, SigEncoding::Der), MSG, PKCS1));
+        assert!(k.refuse_scheme(Scheme::Ed25519).is_some());
+        assert!(k.refuse_scheme(Scheme::RsaPkcs1v15(Hash::Sha512)).is_none());
+    }
+
+    #[test]
+    fn rsa_spki_round_trips_with_one_fingerprint() {
+        let k = rsa();
+        let again = match k.spki_der().and_then(|d| PublicKey::from_spki_der(&d)) {
+            Ok(a) => a,
+            Err(e) => panic!("{}", e.reason()),
+        };
+        assert_eq!(again.fingerprint(), k.fingerprint());
+        assert!(k.fingerprint().starts_with("rsa:"));
+    }
+
+    #[test]
+    fn p384_hash_follows_the_scheme() {
+        use p384::ecdsa::signature::hazmat::PrehashSigner;
+        let sk = match p384::ecdsa::SigningKey::from_slice(&[7u8; 48]) {
+            Ok(k) => k,
+            Err(e) => panic!("{e}"),
+        };
+        let k = PublicKey::EcdsaP384(*sk.verifying_key());
+        let sign = |hash: Hash| -> p384::ecdsa::Signature {
+            match sk.sign_prehash(&hash.digest(MSG)) {
+                Ok(s) => s,
+                Err(e) => panic!("{e}"),
+            }
+        };
+        // Notary: SHA-256, fixed-width r‖s. TUF: SHA-384, DER.
+        let notary = sign(Hash::Sha256).to_bytes();
+        let raw256 = Scheme::Ecdsa(Hash::Sha256, SigEncoding::Raw);
+        assert!(k.verify_with(raw256, MSG, &notary));
+        assert!(!k.verify_with(Scheme::Ecdsa(Hash::Sha384, SigEncoding::Raw), MSG, &notary));
+        let tuf = sign(Hash::Sha384).to_der();
+        let der384 = Scheme::Ecdsa(Hash::Sha384, SigEncoding::Der);
+        assert!(k.verify_with(der384, MSG, tuf.as_bytes()));
+        assert!(!k.verify_with(der384, b"other", tuf.as_bytes()));
+        assert!(k.fingerprint().starts_with("p384:"));
+        assert_eq!(k.algorithm(), None, "verify only");
+    }
+}

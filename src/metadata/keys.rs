@@ -395,3 +395,60 @@ pub fn parse_key_map(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RSA_PEM: &str = include_str!("../../tests/data/keytypes/rsa2048.pub.pem");
+
+    fn rsa() -> PublicKey {
+        match spki::from_pem(RSA_PEM) {
+            Ok(k) => k,
+            Err(e) => panic!("{}", e.reason()),
+        }
+    }
+
+    #[test]
+    fn verify_only_keys_round_trip_in_both_dialects() {
+        let p384 = match p384::ecdsa::SigningKey::from_slice(&[9u8; 48]) {
+            Ok(k) => PublicKey::EcdsaP384(*k.verifying_key()),
+            Err(e) => panic!("{e}"),
+        };
+        for public in [rsa(), p384] {
+            for dialect in [Dialect::Notary, Dialect::Tuf] {
+                let made = match MetaKey::from_public(dialect, &public) {
+                    Ok(m) => m,
+                    Err(e) => panic!("{}", e.reason()),
+                };
+                let read = match MetaKey::from_value(dialect, &made.object) {
+                    Ok(m) => m,
+                    Err(e) => panic!("{:?} {}: {}", dialect, made.object, e.reason()),
+                };
+                assert_eq!(read.public.fingerprint(), public.fingerprint());
+                assert_eq!(read.id(dialect), made.id(dialect));
+                assert_eq!(read.scheme, made.scheme);
+            }
+        }
+    }
+
+    #[test]
+    fn notary_methods_must_fit_the_key() {
+        let k = match MetaKey::from_public(Dialect::Notary, &rsa()) {
+            Ok(m) => m,
+            Err(e) => panic!("{}", e.reason()),
+        };
+        assert_eq!(k.keytype(), "rsa");
+        assert_eq!(k.notary_method(), "rsapss");
+        assert!(k.sig_scheme(Dialect::Notary, Some("rsapkcs1v15")).is_ok());
+        let why = k.sig_scheme(Dialect::Notary, Some("eddsa")).err();
+        assert!(
+            why.as_deref().is_some_and(|w| !is_unknown_type(w)),
+            "{why:?}"
+        );
+        let why = k.sig_scheme(Dialect::Notary, Some("rsa-sha3")).err();
+        assert!(why.as_deref().is_some_and(is_unknown_type), "{why:?}");
+        let why = k.sig_scheme(Dialect::Notary, None).err();
+        assert!(why.as_deref().is_some_and(is_unknown_type), "{why:?}");
+    }
+}

@@ -296,3 +296,27 @@ pub fn tally_checked(
         .collect();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(threshold: u64, valid: usize, unknown: usize) -> Tally {
+        let ids = |n: usize, p: &str| (0..n).map(|i| format!("{p}{i}")).collect();
+        Tally {
+            threshold,
+            valid: ids(valid, "v"),
+            unknown: ids(unknown, "u"),
+            ..Tally::default()
+        }
+    }
+
+    #[test]
+    fn undecided_only_when_unknown_keys_could_meet_the_threshold() {
+        assert!(!tally(2, 2, 1).undecided(), "met");
+        assert!(tally(2, 1, 1).undecided());
+        assert!(tally(3, 0, 3).undecided());
+        assert!(!tally(3, 1, 1).undecided(), "a failure decides");
+        assert!(!tally(2, 1, 0).undecided(), "no unknown keys");
+    }
+}
