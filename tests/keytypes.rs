@@ -490,4 +490,9 @@ fn a_key_of_unknown_type_is_unusable_input_unless_a_failure_decides() {
             r.stdout
         );
     }
+    // Expiry is a real failure: it decides over an undecided count.
+    let dir = t.path().join("t3b0");
+    let at = "2100-01-01T00:00:00Z";
+    let r = fails(1, &["verify", s(&dir), "--dialect", "tuf", "--at", at]);
+    assert!(r.stdout.contains("expired"), "{}", r.stdout);
 }

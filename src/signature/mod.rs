@@ -136,6 +136,17 @@ impl Tally {
             && (self.valid.len() + self.unknown.len()) as u64 >= self.threshold
     }
 
+    /// Whether this count is the reason to refuse the file, when another
+    /// reason (`other_failure`: expiry, another count) may also apply: an
+    /// undecided count gives way to a real failure, so that is reported
+    /// and decides the exit.
+    pub fn refuses(&self, other_failure: bool) -> bool {
+        if self.met() {
+            return false;
+        }
+        !(self.undecided() && other_failure)
+    }
+
     /// `2/3` style.
     pub fn fraction(&self) -> String {
         format!("{}/{}", self.valid.len(), self.threshold)
@@ -318,5 +329,16 @@ mod tests {
         assert!(tally(3, 0, 3).undecided());
         assert!(!tally(3, 1, 1).undecided(), "a failure decides");
         assert!(!tally(2, 1, 0).undecided(), "no unknown keys");
+    }
+
+    #[test]
+    fn an_undecided_count_gives_way_to_a_real_failure() {
+        assert!(tally(2, 1, 1).refuses(false));
+        assert!(
+            !tally(2, 1, 1).refuses(true),
+            "the other failure is reported"
+        );
+        assert!(tally(3, 1, 1).refuses(true), "a failed count stands");
+        assert!(!tally(1, 1, 0).refuses(true), "met");
     }
 }

@@ -347,14 +347,15 @@ fn walk_root_chain(
         report.fail(&start_name, e.reason());
         return Ok(None);
     }
-    if !own.met() {
+    let start_expired = start_final && time_at.is_some_and(|t| start_root.common.expires <= t);
+    if own.refuses(start_expired) {
         report.fail(
             &start_name,
             format!("not signed by its own root threshold: {}", explain(&own)),
         );
         return Ok(None);
     }
-    if start_final && time_at.is_some_and(|t| start_root.common.expires <= t) {
+    if start_expired {
         report.fail(
             &start_name,
             format!("expired on {}", format_time(start_root.common.expires)),
@@ -572,20 +573,25 @@ pub fn check_rotation(
         &root.keys,
         new_policy.as_ref(),
     );
-    if !old.met() {
+    // A real failure decides before signatures that were not judged: an
+    // undecided count gives way to a failed count or to expiry.
+    let expired = is_final && at.is_some_and(|t| root.common.expires <= t);
+    let decided = |t: &Tally| !t.met() && !t.undecided();
+    let undecided_gives_way = expired || decided(&old) || decided(&new);
+    if old.refuses(undecided_gives_way) {
         return Err(Error::verification(format!(
             "not signed by the previous root's threshold (version {}): {}",
             prev.common.version,
             explain(&old)
         )));
     }
-    if !new.met() {
+    if new.refuses(undecided_gives_way) {
         return Err(Error::verification(format!(
             "not signed by its own root threshold: {}",
             explain(&new)
         )));
     }
-    if is_final && at.is_some_and(|t| root.common.expires <= t) {
+    if expired {
         return Err(Error::verification(format!(
             "expired on {}",
             format_time(root.common.expires)
@@ -631,7 +637,8 @@ fn check_signed(
         keys,
         None,
     );
-    if !t.met() {
+    // Expiry, a real failure, decides before an undecided count.
+    if t.refuses(expires <= at) {
         return Err(format!("threshold not met: {}", explain(&t)));
     }
     if expires <= at {
