@@ -496,3 +496,103 @@ fn a_key_of_unknown_type_is_unusable_input_unless_a_failure_decides() {
     let r = fails(1, &["verify", s(&dir), "--dialect", "tuf", "--at", at]);
     assert!(r.stdout.contains("expired"), "{}", r.stdout);
 }
+
+/// notary's own v1 root (tests/data/notary/v1) with its root key replaced
+/// by the certificate `dir/k.crt`, signed by `sign` over the canonical
+/// body with `method`; written to `dir/repo/1.root.json`.
+fn notary_root_with(dir: &Path, keytype: &str, method: &str, sign: &dyn Fn(&Path) -> Vec<u8>) {
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data("notary/v1/1.root.json")).unwrap()).unwrap();
+    let key = json!({"keytype": keytype, "keyval": {"private": null,
+        "public": STANDARD.encode(read(dir, "k.crt"))}});
+    let id = MetaKey::from_value(Dialect::Notary, &key)
+        .unwrap()
+        .id(Dialect::Notary);
+    let old = v["signed"]["roles"]["root"]["keyids"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let keys = v["signed"]["keys"].as_object_mut().unwrap();
+    keys.remove(&old);
+    keys.insert(id.clone(), key);
+    v["signed"]["roles"]["root"]["keyids"] = json!([id]);
+    v["signatures"] = json!([]);
+    let env = ceremony::metadata::Envelope::parse(v.to_string().as_bytes()).unwrap();
+    std::fs::write(dir.join("msg"), env.canonical_signed()).unwrap();
+    let sig = STANDARD.encode(sign(dir));
+    v["signatures"] = json!([{"keyid": id, "method": method, "sig": sig}]);
+    std::fs::create_dir_all(dir.join("repo")).unwrap();
+    std::fs::write(dir.join("repo/1.root.json"), v.to_string()).unwrap();
+}
+
+#[test]
+fn notary_roots_with_rsa_x509_and_p384_keys_verify_end_to_end() {
+    if !need_peer("openssl", "openssl") || !need_python_tuf() {
+        return;
+    }
+    let cert = |d: &Path| {
+        openssl(
+            d,
+            &[
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                "k.pem",
+                "-subj",
+                r"/CN=docker.io\/library\/x",
+                "-days",
+                "365",
+                "-sha256",
+                // notary's own template: not a CA, code signing.
+                "-addext",
+                "basicConstraints=critical,CA:FALSE",
+                "-addext",
+                "keyUsage=critical,digitalSignature,keyEncipherment",
+                "-addext",
+                "extendedKeyUsage=codeSigning",
+                "-out",
+                "k.crt",
+            ],
+        )
+    };
+    // RSA, PSS with SHA-256 and a 32-byte salt, as notary signs.
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    keypair(
+        d,
+        "k",
+        &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+    );
+    cert(d);
+    notary_root_with(d, "rsa-x509", "rsapss", &|d| {
+        dgst_sign(d, "k.pem", "-sha256", PSS)
+    });
+    let repo = d.join("repo");
+    let r = ok(&["verify", s(&repo)]);
+    assert!(r.stdout.starts_with("ok"), "{}", r.stdout);
+    assert!(r.stderr.contains("docker.io/library/x"), "{}", r.stderr);
+    // The same signature named as PKCS#1 v1.5 does not verify.
+    let text = read(&repo, "1.root.json").replace("\"rsapss\"", "\"rsapkcs1v15\"");
+    std::fs::write(repo.join("1.root.json"), text).unwrap();
+    fails(1, &["verify", s(&repo)]);
+
+    // P-384, SHA-256, fixed-width r‖s.
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    keypair(
+        d,
+        "k",
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+    );
+    cert(d);
+    notary_root_with(d, "ecdsa-x509", "ecdsa", &|d| {
+        hex::decode(make_py(
+            d,
+            &["sign-raw", "k.pem", "sha256", "ecdsa-raw", "0", "msg"],
+        ))
+        .unwrap()
+    });
+    let r = ok(&["verify", s(&d.join("repo"))]);
+    assert!(r.stdout.starts_with("ok"), "{}", r.stdout);
+}
