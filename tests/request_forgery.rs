@@ -717,14 +717,27 @@ fn other_key_material_under_a_kept_id_is_never_shown_as_unchanged() {
         .as_str()
         .unwrap()
         .to_string();
-    // A P-384 key (python-tuf reads it, this tool does not yet) under the
+    // A P-384 key (python-tuf reads it, and so does this tool) under the
     // old targets key's ID: python-tuf does not check that an ID is its
-    // key's hash.
+    // key's hash, this tool does.
     v["signed"]["keys"][&tid] = json!({"keytype": "ecdsa", "scheme": "ecdsa-sha2-nistp384",
         "keyval": {"public": "-----BEGIN PUBLIC KEY-----\nMHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEgHZSAF3rrkD0G8Neyv39HqbzGowXMI5r\nXRbsS1dr5IIgWKKLSvgRr8EyrbvZl1BjBqzE46MYvKbJQ2cIcC6BOwp6eP13Uq0g\nrOdOxrqE4zZy/NWxJolY5K+ZIv7hcDFB\n-----END PUBLIC KEY-----\n"}});
     redigest(&mut v);
     reclaim(&mut v);
     let forged = t.join("forged.json");
+    write(&forged, &v);
+    let r = fails(
+        1,
+        &["request", "show", s(&forged), "--trusted-root", s(&f.v1)],
+    );
+    assert!(r.stderr.contains("does not match its key"), "{}", r.stderr);
+    // A key of a type this tool does not know under the same ID: unread,
+    // so never shown as the old key.
+    let mut v = read_json(&f.req2);
+    v["signed"]["keys"][&tid] =
+        json!({"keytype": "sphincs", "scheme": "sphincs-shake-256f", "keyval": {"public": "ab"}});
+    redigest(&mut v);
+    reclaim(&mut v);
     write(&forged, &v);
     let r = fails(
         1,

@@ -619,6 +619,7 @@ fn keyholders() -> ceremony::ceremony::keyholders::Keyholders {
                     valid: ids(&["alice-id"]),
                     missing: ids(&["bob-id", "carol-id"]),
                     problems: vec![],
+                    unknown: vec![],
                 },
             )),
             new: Tally {
@@ -626,6 +627,7 @@ fn keyholders() -> ceremony::ceremony::keyholders::Keyholders {
                 valid: ids(&["alice-id"]),
                 missing: ids(&["bob-id", "dave-id"]),
                 problems: vec![],
+                unknown: vec![],
             },
         },
         keys: vec![

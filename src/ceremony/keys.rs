@@ -320,7 +320,7 @@ impl Workspace {
                 .transpose()?,
             role: role.to_string(),
             label,
-            algorithm: meta.public.algorithm().name().into(),
+            algorithm: meta.public.key_type().name().into(),
             key: meta.object,
             private: false,
             created: format_time(now),
@@ -375,6 +375,9 @@ impl Workspace {
             "PUBLIC KEY" => {
                 MetaKey::from_public(self.dialect, &PublicKey::from_spki_der(&first.der)?)
             }
+            "RSA PUBLIC KEY" => {
+                MetaKey::from_public(self.dialect, &crate::key::spki::from_pkcs1_der(&first.der)?)
+            }
             l if l.contains("PRIVATE KEY") => Err(Error::input(
                 "this file holds a private key; `key import` takes public keys and certificates only",
             )),
@@ -384,6 +387,14 @@ impl Workspace {
 
     fn in_dialect(&self, k: MetaKey) -> Result<MetaKey> {
         if k.cert.is_some() && self.dialect == Dialect::Notary {
+            return Ok(k);
+        }
+        // A TUF RSA key's scheme is its own choice (PSS or PKCS#1 v1.5,
+        // which hash): re-encoding would change how its signatures verify.
+        if self.dialect == Dialect::Tuf
+            && k.scheme.is_some()
+            && k.public.key_type() == crate::key::KeyType::Rsa
+        {
             return Ok(k);
         }
         // Re-encode in this ceremony's dialect (a TUF key object into

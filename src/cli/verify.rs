@@ -248,6 +248,13 @@ pub fn run(a: &VerifyArgs, json: bool) -> Result<()> {
             .find(|f| !f.ok)
             .map(|f| format!("{}: {}", f.name, f.detail))
             .unwrap_or_default();
+        if report.undecided() {
+            // Keys of unknown type alone stand between the files and
+            // trust: unusable input (exit 2), not a failed check.
+            return Err(Error::input(format!("not trusted: {first}")).hint(
+                "verify with a client that knows that key type, or have the role re-signed with a known one",
+            ));
+        }
         Err(Error::verification(format!("not trusted: {first}")))
     }
 }

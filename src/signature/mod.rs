@@ -10,7 +10,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::error::{Error, Result};
 use crate::key::private::PrivateKey;
-use crate::metadata::keys::MetaKey;
+use crate::metadata::keys::{MetaKey, is_unknown_type};
 use crate::metadata::root::{KeyEntry, RoleKeys, Root, short};
 use crate::metadata::{Dialect, Envelope, Signature};
 
@@ -23,6 +23,14 @@ pub fn sign(
     meta: &MetaKey,
     key: &PrivateKey,
 ) -> Result<()> {
+    if meta.public.algorithm().is_none() {
+        return Err(Error::input(format!(
+            "key {} is {}: this tool verifies such keys but signs only with ed25519 and ecdsa-p256 keys",
+            short(keyid),
+            meta.public.key_type()
+        ))
+        .hint("sign with that key in the tool that holds it, or rotate it out"));
+    }
     if key.public() != meta.public {
         return Err(Error::input(format!(
             "the private key does not match key {}",
@@ -107,12 +115,36 @@ pub struct Tally {
     pub missing: Vec<String>,
     /// Why some signatures did not count.
     pub problems: Vec<String>,
+    /// Role key IDs whose signatures were not judged: the key, or the
+    /// signature's method, is of a type this tool does not know. Such a
+    /// signature is unusable input, not a failed signature.
+    pub unknown: Vec<String>,
 }
 
 impl Tally {
     /// Whether the threshold is met.
     pub fn met(&self) -> bool {
         self.valid.len() as u64 >= self.threshold
+    }
+
+    /// Whether the threshold is unmet only for want of the signatures not
+    /// judged: the keys of unknown type could make up the difference, so
+    /// the tool cannot decide (no failure does).
+    pub fn undecided(&self) -> bool {
+        !self.met()
+            && !self.unknown.is_empty()
+            && (self.valid.len() + self.unknown.len()) as u64 >= self.threshold
+    }
+
+    /// Whether this count is the reason to refuse the file, when another
+    /// reason (`other_failure`: expiry, another count) may also apply: an
+    /// undecided count gives way to a real failure, so that is reported
+    /// and decides the exit.
+    pub fn refuses(&self, other_failure: bool) -> bool {
+        if self.met() {
+            return false;
+        }
+        !(self.undecided() && other_failure)
     }
 
     /// `2/3` style.
@@ -222,11 +254,29 @@ pub fn tally_checked(
         let key = match keys.get(&s.keyid) {
             Some(Ok(k)) => k,
             Some(Err(why)) => {
-                out.problems.push(format!("key {}: {why}", short(&s.keyid)));
+                if is_unknown_type(why) {
+                    out.unknown.push(s.keyid.clone());
+                    out.problems.push(format!(
+                        "key {} is {why}: its signature is not judged",
+                        short(&s.keyid)
+                    ));
+                } else {
+                    out.problems.push(format!("key {}: {why}", short(&s.keyid)));
+                }
                 continue;
             }
             None => continue,
         };
+        if let Err(why) = key.sig_scheme(dialect, s.method.as_deref())
+            && is_unknown_type(&why)
+        {
+            out.unknown.push(s.keyid.clone());
+            out.problems.push(format!(
+                "signature by {} is {why}: it is not judged",
+                short(&s.keyid)
+            ));
+            continue;
+        }
         if let Some(policy) = certs
             && let Some(why) = policy.refuse(key)
         {
@@ -256,4 +306,39 @@ pub fn tally_checked(
         .cloned()
         .collect();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(threshold: u64, valid: usize, unknown: usize) -> Tally {
+        let ids = |n: usize, p: &str| (0..n).map(|i| format!("{p}{i}")).collect();
+        Tally {
+            threshold,
+            valid: ids(valid, "v"),
+            unknown: ids(unknown, "u"),
+            ..Tally::default()
+        }
+    }
+
+    #[test]
+    fn undecided_only_when_unknown_keys_could_meet_the_threshold() {
+        assert!(!tally(2, 2, 1).undecided(), "met");
+        assert!(tally(2, 1, 1).undecided());
+        assert!(tally(3, 0, 3).undecided());
+        assert!(!tally(3, 1, 1).undecided(), "a failure decides");
+        assert!(!tally(2, 1, 0).undecided(), "no unknown keys");
+    }
+
+    #[test]
+    fn an_undecided_count_gives_way_to_a_real_failure() {
+        assert!(tally(2, 1, 1).refuses(false));
+        assert!(
+            !tally(2, 1, 1).refuses(true),
+            "the other failure is reported"
+        );
+        assert!(tally(3, 1, 1).refuses(true), "a failed count stands");
+        assert!(!tally(1, 1, 0).refuses(true), "met");
+    }
 }

@@ -74,7 +74,28 @@ pub struct Start {
     pub given: bool,
 }
 
+/// How the detail of a file ends when its verdict hangs only on keys of a
+/// type this tool does not know (see [`super::Tally::undecided`]).
+pub const UNDECIDED: &str =
+    "undecided: only the signatures of unknown type could meet the threshold (unusable input)";
+
+impl FileVerdict {
+    /// Whether the file is not trusted only because keys of unknown type
+    /// could not be judged: unusable input rather than a failure.
+    pub fn undecided(&self) -> bool {
+        !self.ok && self.detail.ends_with(UNDECIDED)
+    }
+}
+
 impl Report {
+    /// True when the files are not trusted and every refusal is
+    /// [`FileVerdict::undecided`]: nothing but keys of unknown type
+    /// decides, so the answer is "unusable input", not "failed".
+    pub fn undecided(&self) -> bool {
+        let mut refused = self.files.iter().filter(|f| !f.ok).peekable();
+        refused.peek().is_some() && refused.all(FileVerdict::undecided)
+    }
+
     /// True when every checked file is trusted.
     pub fn trusted(&self) -> bool {
         !self.files.is_empty() && self.files.iter().all(|f| f.ok)
@@ -374,14 +395,15 @@ fn walk_root_chain(
         report.fail(&start_name, e.reason());
         return Ok(None);
     }
-    if !own.met() {
+    let start_expired = start_final && time_at.is_some_and(|t| start_root.common.expires <= t);
+    if own.refuses(start_expired) {
         report.fail(
             &start_name,
             format!("not signed by its own root threshold: {}", explain(&own)),
         );
         return Ok(None);
     }
-    if start_final && time_at.is_some_and(|t| start_root.common.expires <= t) {
+    if start_expired {
         report.fail(
             &start_name,
             format!("expired on {}", format_time(start_root.common.expires)),
@@ -601,6 +623,9 @@ fn explain(t: &Tally) -> String {
     if !t.problems.is_empty() {
         s.push_str(&format!(" ({})", t.problems.join("; ")));
     }
+    if t.undecided() {
+        s.push_str(&format!("; {UNDECIDED}"));
+    }
     s
 }
 
@@ -657,20 +682,25 @@ pub fn check_rotation(
         &root.keys,
         new_policy.as_ref(),
     );
-    if !old.met() {
+    // A real failure decides before signatures that were not judged: an
+    // undecided count gives way to a failed count or to expiry.
+    let expired = is_final && at.is_some_and(|t| root.common.expires <= t);
+    let decided = |t: &Tally| !t.met() && !t.undecided();
+    let undecided_gives_way = expired || decided(&old) || decided(&new);
+    if old.refuses(undecided_gives_way) {
         return Err(Error::verification(format!(
             "not signed by the previous root's threshold (version {}): {}",
             prev.common.version,
             explain(&old)
         )));
     }
-    if !new.met() {
+    if new.refuses(undecided_gives_way) {
         return Err(Error::verification(format!(
             "not signed by its own root threshold: {}",
             explain(&new)
         )));
     }
-    if is_final && at.is_some_and(|t| root.common.expires <= t) {
+    if expired {
         return Err(Error::verification(format!(
             "expired on {}",
             format_time(root.common.expires)
@@ -716,7 +746,8 @@ fn check_signed(
         keys,
         None,
     );
-    if !t.met() {
+    // Expiry, a real failure, decides before an undecided count.
+    if t.refuses(expires <= at) {
         return Err(format!("threshold not met: {}", explain(&t)));
     }
     if expires <= at {

@@ -246,7 +246,7 @@ fn check_role(
     }
     check_unique_signatures(env).map_err(|e| e.reason().to_string())?;
     let tl = tally_checked(dialect, env, c, &p.keys, parent_keys, None);
-    if !tl.met() {
+    if tl.refuses(t.common.expires <= repo.at) {
         return Err(format!("threshold not met: {}", explain(&tl)));
     }
     if t.common.expires <= repo.at {
