@@ -11,7 +11,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::error::{Error, Result};
 use crate::metadata::Dialect;
 use crate::metadata::reading::{self, Reading};
-use crate::signature::verify::{Options, par_map, parse_envelope, verify_files};
+use crate::signature::verify::{Options, UNDECIDED, par_map, parse_envelope, verify_files};
 use crate::transfer::input::{
     FOLDER_BYTES, FOLDER_ENTRIES, FOLDER_FILES, Limit, not_regular, read_file, read_file_in,
 };
@@ -249,11 +249,15 @@ pub fn run(a: &VerifyArgs, json: bool) -> Result<()> {
             .map(|f| format!("{}: {}", f.name, f.detail))
             .unwrap_or_default();
         if report.undecided() {
-            // Keys of unknown type alone stand between the files and
-            // trust: unusable input (exit 2), not a failed check.
-            return Err(Error::input(format!("not trusted: {first}")).hint(
-                "verify with a client that knows that key type, or have the role re-signed with a known one",
-            ));
+            // Input that cannot be judged alone stands between the files
+            // and trust (keys of unknown type, a field in a form strict
+            // clients refuse): unusable input (exit 2), not a failed check.
+            let hint = if first.ends_with(UNDECIDED) {
+                "verify with a client that knows that key type, or have the role re-signed with a known one"
+            } else {
+                "the file is not in a form strict clients read: have it re-signed in the specification's form, or see the reason for the flag that reads it anyway"
+            };
+            return Err(Error::input(format!("not trusted: {first}")).hint(hint));
         }
         Err(Error::verification(format!("not trusted: {first}")))
     }

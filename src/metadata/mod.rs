@@ -352,14 +352,15 @@ pub fn parse_expires(dialect: Dialect, s: &str) -> Result<OffsetDateTime> {
                 19 => *c == b'Z',
                 _ => c.is_ascii_digit(),
             });
+        // A form clients disagree on is unusable input, not a failed check.
         if !shape_ok && !reading::current().lenient_times {
-            return Err(Error::verification(format!(
+            return Err(Error::input(format!(
                 "expires {s:?} is not of the form YYYY-MM-DDTHH:MM:SSZ the TUF specification requires (python-tuf refuses it, tough and go-tuf read it): pass --lenient-times to read it anyway"
             )));
         }
     }
     let t = OffsetDateTime::parse(s, &Rfc3339)
-        .map_err(|e| Error::verification(format!("expires {s:?} is not an RFC 3339 time: {e}")))?;
+        .map_err(|e| Error::input(format!("expires {s:?} is not an RFC 3339 time: {e}")))?;
     in_utc(t).ok_or_else(|| {
         Error::verification(format!(
             "expires {s:?} falls after the year 9999 in UTC, which no client can represent"

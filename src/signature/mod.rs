@@ -187,8 +187,8 @@ pub fn tally(
 #[derive(Debug, Clone)]
 pub struct Checked<'a> {
     msg: Cow<'a, [u8]>,
-    /// (signature's place in the file, key fingerprint) → whether it
-    /// verified.
+    /// (signature's place in the file, key and scheme: [`check_id`]) →
+    /// whether it verified.
     seen: BTreeMap<(usize, String), bool>,
 }
 
@@ -224,11 +224,23 @@ impl<'a> Checked<'a> {
             if let Some(Ok(key)) = root.keys.get(&s.keyid) {
                 let msg = &self.msg;
                 self.seen
-                    .entry((i, key.public.fingerprint()))
+                    .entry((i, check_id(dialect, key, s.method.as_deref())))
                     .or_insert_with(|| key.verify(dialect, msg, s.method.as_deref(), &s.sig));
             }
         }
     }
+}
+
+/// What a signature check depends on besides the signature and the bytes:
+/// the public key and the scheme it is checked under. One RSA key listed
+/// for PSS in one root and for PKCS#1 v1.5 in the next is two checks, not
+/// one answer reused.
+fn check_id(dialect: Dialect, key: &MetaKey, method: Option<&str>) -> String {
+    format!(
+        "{} {:?}",
+        key.public.fingerprint(),
+        key.sig_scheme(dialect, method)
+    )
 }
 
 /// [`tally`] over an envelope whose bytes and earlier checks are in
@@ -287,7 +299,7 @@ pub fn tally_checked(
         let fingerprint = key.public.fingerprint();
         let valid = *checked
             .seen
-            .entry((i, fingerprint.clone()))
+            .entry((i, check_id(dialect, key, s.method.as_deref())))
             .or_insert_with(|| key.verify(dialect, &checked.msg, s.method.as_deref(), &s.sig));
         if !valid {
             out.problems

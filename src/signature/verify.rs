@@ -45,6 +45,50 @@ pub struct FileVerdict {
     pub ok: bool,
     /// Why, in one line.
     pub detail: String,
+    /// Not trusted because the file could not be judged — a field in a
+    /// form no strict client reads, or only keys of a type this tool does
+    /// not know could meet a threshold — rather than because a check failed.
+    pub unusable: bool,
+}
+
+/// Why a file is refused, and whether that makes it unusable input (exit 2)
+/// rather than a failed check (exit 1). Plain text is a failed check, unless
+/// it ends in [`UNDECIDED`]; an [`Error`] keeps its own kind.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// Why, in one line.
+    pub detail: String,
+    /// See [`FileVerdict::unusable`].
+    pub unusable: bool,
+}
+
+impl From<String> for Refusal {
+    fn from(detail: String) -> Self {
+        let unusable = detail.ends_with(UNDECIDED);
+        Refusal { detail, unusable }
+    }
+}
+
+impl From<&str> for Refusal {
+    fn from(detail: &str) -> Self {
+        Refusal::from(detail.to_string())
+    }
+}
+
+impl From<&Error> for Refusal {
+    fn from(e: &Error) -> Self {
+        let r = Refusal::from(e.reason().to_string());
+        Refusal {
+            unusable: r.unusable || e.exit_code() == 2,
+            ..r
+        }
+    }
+}
+
+impl From<Error> for Refusal {
+    fn from(e: Error) -> Self {
+        Refusal::from(&e)
+    }
 }
 
 /// The verdict on a set of files.
@@ -80,10 +124,9 @@ pub const UNDECIDED: &str =
     "undecided: only the signatures of unknown type could meet the threshold (unusable input)";
 
 impl FileVerdict {
-    /// Whether the file is not trusted only because keys of unknown type
-    /// could not be judged: unusable input rather than a failure.
+    /// Whether the file is refused as unusable input rather than failed.
     pub fn undecided(&self) -> bool {
-        !self.ok && self.detail.ends_with(UNDECIDED)
+        !self.ok && self.unusable
     }
 }
 
@@ -114,14 +157,17 @@ impl Report {
             name: name.into(),
             ok: true,
             detail,
+            unusable: false,
         });
     }
 
-    fn fail(&mut self, name: &str, detail: impl Into<String>) {
+    fn fail(&mut self, name: &str, why: impl Into<Refusal>) {
+        let why = why.into();
         self.files.push(FileVerdict {
             name: name.into(),
             ok: false,
-            detail: detail.into(),
+            detail: why.detail,
+            unusable: why.unusable,
         });
     }
 
@@ -331,7 +377,7 @@ fn walk_root_chain(
     let start_root = match parse_root(dialect, start_env) {
         Ok(r) => r,
         Err(e) => {
-            report.fail(&start_name, e.reason());
+            report.fail(&start_name, &e);
             return Ok(None);
         }
     };
@@ -493,7 +539,7 @@ fn walk_root_chain(
                 previous = Some(before.root);
             }
             Err(e) => {
-                report.fail(&name, e.reason());
+                report.fail(&name, &e);
                 return Ok(None);
             }
         }
@@ -774,7 +820,7 @@ fn check_top_level(
     let mut snapshot_meta: Option<FileMeta> = None;
     if let Some(env) = envelope(envs, "timestamp.json", report) {
         match MetaList::parse(dialect, &env.env.signed, RoleKind::Timestamp)
-            .map_err(|e| e.reason().to_string())
+            .map_err(Refusal::from)
             .and_then(|ts| {
                 let role = root.role("timestamp").map_err(|e| e.reason().to_string())?;
                 let t = check_signed(dialect, env, role, &root.keys, ts.common.expires, opts.at)?;
@@ -809,17 +855,17 @@ fn check_top_level(
     {
         let bytes = files.get(name).map(Vec::as_slice).unwrap_or_default();
         let res = MetaList::parse(dialect, &env.env.signed, RoleKind::Snapshot)
-            .map_err(|e| e.reason().to_string())
+            .map_err(Refusal::from)
             .and_then(|s| {
                 if let Some(m) = &snapshot_meta {
                     m.check(bytes)
                         .map_err(|e| format!("does not match timestamp: {e}"))?;
                     if m.version.is_some_and(|v| v != s.common.version) {
-                        return Err(format!(
+                        return Err(Refusal::from(format!(
                             "is version {}, timestamp names {}",
                             s.common.version,
                             m.version.unwrap_or(0)
-                        ));
+                        )));
                     }
                 }
                 let role = root.role("snapshot").map_err(|e| e.reason().to_string())?;
@@ -827,9 +873,9 @@ fn check_top_level(
                 // Clients load targets through the snapshot's entry for it:
                 // one without it is refused (python-tuf, go-tuf, notary).
                 if !s.meta.contains_key(targets_key) {
-                    return Err(format!(
+                    return Err(Refusal::from(format!(
                         "snapshot does not describe {targets_key}, so no client would load targets through it"
-                    ));
+                    )));
                 }
                 if dialect == Dialect::Notary {
                     // A Notary client checks the root.json it downloads

@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use super::Refusal;
 use super::{Chain, Envs, Report, envelope, explain, snapshot_entry};
 use crate::error::{Error, Result};
 use crate::metadata::roles::{MetaList, Targets};
@@ -220,7 +221,7 @@ fn check_role(
     parsed: &Parsed,
     c: &mut Checked<'_>,
     parent_keys: &BTreeMap<String, KeyEntry>,
-) -> std::result::Result<(Targets, String), String> {
+) -> std::result::Result<(Targets, String), Refusal> {
     let bytes = repo
         .files
         .get(&p.file)
@@ -230,7 +231,7 @@ fn check_role(
         .snapshot
         .and_then(|s| s.meta.get(&snapshot_entry(dialect, &p.role)).cloned());
     let env = &parsed.env;
-    let t = Targets::parse(dialect, &env.signed, &p.role).map_err(|e| e.reason().to_string())?;
+    let t = Targets::parse(dialect, &env.signed, &p.role).map_err(Refusal::from)?;
     if let Some(m) = &described {
         m.check(bytes)
             .map_err(|e| format!("does not match snapshot: {e}"))?;
@@ -239,7 +240,8 @@ fn check_role(
                 "is version {}, snapshot names {}",
                 t.common.version,
                 m.version.unwrap_or(0)
-            ));
+            )
+            .into());
         }
     } else if repo.snapshot.is_some() && p.role != "targets" {
         return Err("not listed in snapshot (a client would not load it)".into());
@@ -247,10 +249,10 @@ fn check_role(
     check_unique_signatures(env).map_err(|e| e.reason().to_string())?;
     let tl = tally_checked(dialect, env, c, &p.keys, parent_keys, None);
     if tl.refuses(t.common.expires <= repo.at) {
-        return Err(format!("threshold not met: {}", explain(&tl)));
+        return Err(format!("threshold not met: {}", explain(&tl)).into());
     }
     if t.common.expires <= repo.at {
-        return Err(format!("expired on {}", format_time(t.common.expires)));
+        return Err(format!("expired on {}", format_time(t.common.expires)).into());
     }
     let detail = format!(
         "{} version {}, signatures {}, expires {}",
