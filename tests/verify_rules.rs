@@ -150,3 +150,64 @@ fn python_tuf_0x_key_ids_are_refused_unless_asked_for_and_wrong_ids_always() {
         assert!(r.stdout.contains("does not match its key"), "{}", r.stdout);
     }
 }
+
+#[test]
+fn a_snapshot_must_describe_targets() {
+    let Some(whole) = case("repo-whole") else {
+        return;
+    };
+    let r = ok(&["verify", &whole]);
+    assert!(!r.stderr.contains("not judged"), "{}", r.stderr);
+    // python-tuf's client refuses such a snapshot ("Snapshot does not
+    // contain information for 'targets'"); so does verify.
+    let r = fails(1, &["verify", &case("snapshot-without-targets").unwrap()]);
+    assert!(
+        r.stdout.contains("snapshot does not describe targets.json"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn files_nothing_leads_to_are_named_not_silently_passed() {
+    let Some(dir) = case("repo-with-stray-file") else {
+        return;
+    };
+    let r = ok(&["verify", &dir]);
+    assert!(
+        r.stderr
+            .contains("not judged: stray.json (it does not even parse"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Notary: the snapshot's `root` entry must describe the root.json clients
+/// download, not only the history's copy of the newest root.
+#[test]
+fn notary_root_json_must_match_the_snapshot_entry() {
+    let t = tempfile::tempdir().unwrap();
+    let src = common::data("notary/v2");
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), t.path().join(e.file_name())).unwrap();
+    }
+    ok(&["verify", s(t.path())]);
+    // One more signature entry, by a key no root lists: the same signed
+    // root (§7 of docs/verification.md), but not the bytes the snapshot
+    // describes.
+    let p = t.path().join("root.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    v["signatures"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"keyid": "ab".repeat(32), "method": "ecdsa", "sig": "AAAA"}));
+    std::fs::write(&p, serde_json::to_vec(&v).unwrap()).unwrap();
+    let r = fails(1, &["verify", s(t.path())]);
+    assert!(
+        r.stdout
+            .contains("its root entry does not match the current root"),
+        "{}",
+        r.stdout
+    );
+}

@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
-use super::keys::{MetaKey, parse_key_map};
+use super::keys::{MetaKey, is_unknown_type, parse_key_map};
 use super::{Common, Dialect, RoleKind, TUF_SPEC_VERSION, common, format_time};
 use crate::error::{Error, Result};
 
@@ -194,7 +194,21 @@ impl Root {
 pub fn check_key_ids(dialect: Dialect, keys: &BTreeMap<String, KeyEntry>) -> Result<()> {
     let mut seen: BTreeMap<String, &String> = BTreeMap::new();
     for (id, entry) in keys {
-        let Ok(k) = entry else { continue };
+        // A key of a type this tool does not know is unusable for itself
+        // alone (its signatures are reported as such); a key of a known
+        // type that does not read — bad encoding, a private part, RSA
+        // under 2048 bits — fails the whole file, as tough refuses such a
+        // file outright.
+        let k = match entry {
+            Ok(k) => k,
+            Err(why) if is_unknown_type(why) => continue,
+            Err(why) => {
+                return Err(Error::verification(format!(
+                    "cannot read key {}: {why}",
+                    short(id)
+                )));
+            }
+        };
         let computed = k.id(dialect);
         if &computed != id {
             let legacy = dialect == Dialect::Tuf && legacy_key_ids(&k.object).contains(id);

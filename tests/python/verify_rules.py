@@ -92,5 +92,47 @@ def main(out):
     write(f"{out}/wrong-keyid/1.root.json", sign(root_body(1, key, bad), (signer, bad)))
 
 
+def repo(out, case, snapshot_lists_targets=True, stray=None):
+    """A whole repository written by python-tuf: root, targets, snapshot,
+    timestamp (one Ed25519 key for every role)."""
+    from datetime import datetime, timezone
+
+    from tuf.api.metadata import MetaFile, Snapshot, Targets, Timestamp
+
+    exp = datetime(2099, 1, 1, tzinfo=timezone.utc)
+    d = f"{out}/{case}"
+    os.makedirs(d, exist_ok=True)
+    signer = CryptoSigner.generate_ed25519()
+    root = Root(version=1, expires=exp)
+    for role in ("root", "targets", "snapshot", "timestamp"):
+        root.add_key(signer.public_key, role)
+
+    def put(signed, name):
+        md = Metadata(signed)
+        md.sign(signer)
+        md.to_file(f"{d}/{name}")
+        return open(f"{d}/{name}", "rb").read()
+
+    put(root, "1.root.json")
+    put(Targets(version=1, expires=exp), "targets.json")
+    snap = Snapshot(version=1, expires=exp)
+    if not snapshot_lists_targets:
+        snap.meta = {}
+    sbytes = put(snap, "snapshot.json")
+    ts = Timestamp(version=1, expires=exp)
+    ts.snapshot_meta = MetaFile(version=1, length=len(sbytes), hashes={"sha256": hashlib.sha256(sbytes).hexdigest()})
+    put(ts, "timestamp.json")
+    if stray is not None:
+        with open(f"{d}/stray.json", "w") as f:
+            f.write(stray)
+
+
+def repos(out):
+    repo(out, "repo-whole")
+    repo(out, "snapshot-without-targets", snapshot_lists_targets=False)
+    repo(out, "repo-with-stray-file", stray="{ not json")
+
+
 if __name__ == "__main__":
     main(sys.argv[1])
+    repos(sys.argv[1])
