@@ -193,7 +193,7 @@ struct Chain {
 }
 
 /// Each file as read: the parse, or why it could not be read.
-type Envs = BTreeMap<String, std::result::Result<Parsed, String>>;
+type Envs = BTreeMap<String, std::result::Result<Parsed, Refusal>>;
 
 /// Verifies the files of a repository (`name → bytes`, names as a server or
 /// client stores them). Err means unusable input; a verdict of "not trusted"
@@ -202,7 +202,10 @@ pub fn verify_files(files: &BTreeMap<String, Vec<u8>>, opts: &Options) -> Result
     // Files are independent until the walk: parsed on every core.
     let list: Vec<(&String, &Vec<u8>)> = files.iter().collect();
     let parsed = ahead::par_map(&list, |(_, bytes)| {
-        parse_file(bytes).map_err(|e| e.reason().to_string())
+        // A file that does not parse fails its place in the walk (exit 1),
+        // as it always has; only the forms the peers disagree on, met
+        // later, are unusable input.
+        parse_file(bytes).map_err(|e| Refusal::from(e.reason().to_string()))
     });
     let envs: Envs = list
         .iter()
@@ -243,7 +246,11 @@ fn judge(
         return Ok(());
     }
     check_top_level(files, envs, &chain, opts, report)?;
-    note_unjudged(files, envs, report);
+    // Only a trusted verdict needs saying what it does not cover; after a
+    // failure, the walk stopped early anyway.
+    if report.trusted() {
+        note_unjudged(files, envs, report);
+    }
     Ok(())
 }
 
@@ -257,7 +264,10 @@ fn note_unjudged(files: &BTreeMap<String, Vec<u8>>, envs: &Envs, report: &mut Re
         }
         let what = match envs.get(name) {
             Some(Err(why)) => {
-                format!("not judged: {name} (it does not even parse: {why}); no role leads to it")
+                format!(
+                    "not judged: {name} (it does not even parse: {}); no role leads to it",
+                    why.detail
+                )
             }
             _ => format!("not judged: {name}; no role in the chain leads to it"),
         };
@@ -330,7 +340,7 @@ fn detect(envs: &Envs, trusted: Option<&[u8]>) -> Result<Dialect> {
     // Say why a file could not be read rather than only that no dialect
     // was found: that is what the person needs to fix.
     if let Some((name, Err(why))) = envs.iter().find(|(_, e)| e.is_err()) {
-        return Err(Error::input(format!("{name}: {why}"))
+        return Err(Error::input(format!("{name}: {}", why.detail))
             .hint("check that this is the metadata file as published"));
     }
     Err(
@@ -593,7 +603,7 @@ fn same_root(
     let n = current.root.common.version;
     let copy = match envs.get("root.json") {
         Some(Ok(p)) => p,
-        Some(Err(why)) => return Err(why.clone()),
+        Some(Err(why)) => return Err(why.detail.clone()),
         None => return Err("missing".into()),
     };
     let newest = parse_file(&current.bytes).map_err(|e| e.reason().to_string())?;
