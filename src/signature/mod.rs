@@ -93,11 +93,14 @@ impl CertPolicy {
             if cert.not_before > grace {
                 return Some(format!(
                     "its certificate is not valid before {}",
-                    cert.not_before
+                    crate::metadata::format_time(cert.not_before)
                 ));
             }
             if at > cert.not_after {
-                return Some(format!("its certificate expired on {}", cert.not_after));
+                return Some(format!(
+                    "its certificate expired on {}",
+                    crate::metadata::format_time(cert.not_after)
+                ));
             }
         }
         None
