@@ -6,10 +6,13 @@
 //! SubjectPublicKeyInfo names them); RSA with a modulus of at least
 //! [`MIN_RSA_BITS`] bits (notary's floor, and what securesystemslib
 //! generates) and at most 8192, exponent at most 2^33−1 (the `rsa`
-//! crate's limits against costly keys). Anything else is refused with
-//! the reason.
+//! crate's limits against costly keys). As Go's `crypto/x509` reads them
+//! (notary, go-tuf): an RSA key's algorithm parameters must be exactly
+//! NULL, and an ECDSA point must be uncompressed; python's `cryptography`
+//! also takes the other forms, so this is the strict side of the peers.
+//! Anything else is refused with the reason.
 
-use der::Decode;
+use der::{Decode, Tagged};
 use der::asn1::ObjectIdentifier;
 use p256::pkcs8::DecodePublicKey;
 use rsa::pkcs1::DecodeRsaPublicKey;
@@ -43,6 +46,12 @@ pub fn from_spki_der(der: &[u8]) -> Result<PublicKey> {
                 .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
                 .map(|o| o.to_string())
                 .unwrap_or_default();
+            // 0x04: uncompressed, the only form Go's elliptic.Unmarshal reads.
+            if spki.subject_public_key.raw_bytes().first() != Some(&0x04) {
+                return Err(Error::input(
+                    "ECDSA public key is not an uncompressed point (Go clients such as notary and go-tuf read no other form)",
+                ));
+            }
             match curve.as_str() {
                 P256 => p256::ecdsa::VerifyingKey::from_public_key_der(der)
                     .map(PublicKey::EcdsaP256)
@@ -56,7 +65,20 @@ pub fn from_spki_der(der: &[u8]) -> Result<PublicKey> {
                 ))),
             }
         }
-        RSA_ENCRYPTION => from_pkcs1_der(spki.subject_public_key.raw_bytes()),
+        RSA_ENCRYPTION => {
+            // rsaEncryption's parameters are NULL (RFC 3279); Go refuses a
+            // key without them ("RSA key missing NULL parameters").
+            let null = spki
+                .algorithm
+                .parameters
+                .is_some_and(|p| p.tag() == der::Tag::Null && p.value().is_empty());
+            if !null {
+                return Err(Error::input(
+                    "RSA public key: its algorithm parameters are not NULL (Go clients such as notary and go-tuf refuse it)",
+                ));
+            }
+            from_pkcs1_der(spki.subject_public_key.raw_bytes())
+        }
         other => Err(Error::input(format!(
             "public key of algorithm {other}: only Ed25519, ECDSA P-256/P-384 and RSA are supported"
         ))),
