@@ -12,8 +12,8 @@
 //! also takes the other forms, so this is the strict side of the peers.
 //! Anything else is refused with the reason.
 
-use der::{Decode, Tagged};
 use der::asn1::ObjectIdentifier;
+use der::{Decode, Tagged};
 use p256::pkcs8::DecodePublicKey;
 use rsa::pkcs1::DecodeRsaPublicKey;
 use x509_cert::spki::SubjectPublicKeyInfoRef;
