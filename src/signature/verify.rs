@@ -676,8 +676,15 @@ fn infer_gun(root: &Root) -> Option<String> {
 
 fn explain(t: &Tally) -> String {
     let mut s = format!("{} valid of {} needed", t.valid.len(), t.threshold);
+    // One line stays one line: a hostile file may carry hundreds of bad
+    // signatures; the first few say what is wrong.
+    const SHOWN: usize = 4;
     if !t.problems.is_empty() {
-        s.push_str(&format!(" ({})", t.problems.join("; ")));
+        let mut shown = t.problems[..t.problems.len().min(SHOWN)].join("; ");
+        if t.problems.len() > SHOWN {
+            shown.push_str(&format!("; and {} more", t.problems.len() - SHOWN));
+        }
+        s.push_str(&format!(" ({shown})"));
     }
     if t.undecided() {
         s.push_str(&format!("; {UNDECIDED}"));
@@ -1009,5 +1016,34 @@ fn delegated_file(
         .into_iter()
         .find(|n| files.contains_key(n)),
         Dialect::Tuf => versioned_name(files, dialect, root, name, meta),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_names_a_few_problems_and_counts_the_rest() {
+        let t = Tally {
+            threshold: 2,
+            problems: (0..400)
+                .map(|i| format!("signature by k{i} is not valid"))
+                .collect(),
+            ..Tally::default()
+        };
+        let s = explain(&t);
+        assert!(
+            s.starts_with("0 valid of 2 needed (signature by k0 is not valid;"),
+            "{s}"
+        );
+        assert!(s.contains("k3 is not valid; and 396 more)"), "{s}");
+        assert!(!s.contains("k4 "), "{s}");
+        let few = Tally {
+            threshold: 1,
+            problems: vec!["a".into(), "b".into()],
+            ..Tally::default()
+        };
+        assert_eq!(explain(&few), "0 valid of 1 needed (a; b)");
     }
 }
