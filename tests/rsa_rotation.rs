@@ -60,6 +60,7 @@ fn staged_rotation(t: &Path, repo: &Path) -> PathBuf {
     let d = s(&c);
     let r = ok(&["-C", d, "root", "adopt", s(repo)]);
     assert!(r.stdout.contains("(rsa)"), "{}", r.stdout);
+    assert!(r.stderr.contains("trust on first use"), "{}", r.stderr);
     for role in ["root", "targets", "snapshot", "timestamp"] {
         ok(&["-C", d, "key", "generate", "--role", role]);
     }
@@ -302,7 +303,41 @@ fn adopt_takes_only_a_chain_that_verifies_into_an_empty_history() {
     fails(2, &["-C", d, "root", "adopt", s(&empty)]);
     assert_unchanged(&c, &before);
 
-    ok(&["-C", d, "root", "adopt", s(&repo.join("1.root.json"))]);
+    // A chain that does not lead from the root the officer trusts.
+    let stranger = t.join("stranger");
+    std::fs::create_dir(&stranger).unwrap();
+    let (other_repo, _) = python_repo(&stranger);
+    let other_root = other_repo.join("1.root.json");
+    let root1 = repo.join("1.root.json");
+    let r = fails(
+        1,
+        &[
+            "-C",
+            d,
+            "root",
+            "adopt",
+            "--trusted-root",
+            s(&other_root),
+            s(&root1),
+        ],
+    );
+    assert!(
+        r.stderr.contains("does not hold the trusted root"),
+        "{}",
+        r.stderr
+    );
+    assert_unchanged(&c, &before);
+
+    let r = ok(&[
+        "-C",
+        d,
+        "root",
+        "adopt",
+        "--trusted-root",
+        s(&root1),
+        s(&root1),
+    ]);
+    assert!(!r.stderr.contains("trust on first use"), "{}", r.stderr);
     let after = snapshot(&c);
     let r = fails(2, &["-C", d, "root", "adopt", s(&repo)]);
     assert!(r.stderr.contains("root history already"), "{}", r.stderr);

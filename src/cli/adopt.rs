@@ -17,6 +17,10 @@ pub struct AdoptArgs {
     /// The repository's N.root.json files, its root.json, or a folder holding them.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
+    /// The root your clients already trust: the chain must lead from it
+    /// (without it, the oldest root given is taken on first use).
+    #[arg(long, value_name = "ROOT.json")]
+    trusted_root: Option<PathBuf>,
 }
 
 /// `root payload`.
@@ -77,12 +81,21 @@ pub(super) fn adopt(ws: &Workspace, a: &AdoptArgs) -> Result<()> {
     for p in &a.paths {
         files.extend(root_files(p)?);
     }
-    let o = ws.root_adopt(&files, now())?;
+    let trusted = match &a.trusted_root {
+        Some(p) => Some(read_file(p, Limit::Metadata)?),
+        None => None,
+    };
+    let o = ws.root_adopt(&files, trusted.clone(), now())?;
     let (first, last) = (
         o.versions.first().copied().unwrap_or(0),
         o.versions.last().copied().unwrap_or(0),
     );
     crate::errln!("adopted root version(s) {first} to {last}: the chain verifies");
+    if trusted.is_none() {
+        crate::errln!(
+            "trust on first use: nothing vouched for root version {first}; compare it with what your clients hold (or pass --trusted-root)"
+        );
+    }
     let role = o.root.role("root")?;
     crate::outln!(
         "root version {last}: threshold {} of {}, expires {}",

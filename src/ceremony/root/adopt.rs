@@ -52,8 +52,14 @@ impl Workspace {
     /// Makes `files` (name, bytes: a repository's `N.root.json` files, or
     /// its `root.json`) this ceremony's root history. The chain must verify
     /// as `verify` judges it, time aside (an expired root must still be
-    /// rotatable); nothing is written otherwise.
-    pub fn root_adopt(&self, files: &[(String, Vec<u8>)], now: OffsetDateTime) -> Result<Adopted> {
+    /// rotatable), from `trusted` when given (the root the officer's clients
+    /// already hold), else taken on first use; nothing is written otherwise.
+    pub fn root_adopt(
+        &self,
+        files: &[(String, Vec<u8>)],
+        trusted: Option<Vec<u8>>,
+        now: OffsetDateTime,
+    ) -> Result<Adopted> {
         if !self.history()?.is_empty() {
             return Err(Error::input("this ceremony has a root history already")
                 .hint("adopt into a new ceremony directory (`ceremony init`)"));
@@ -86,17 +92,24 @@ impl Workspace {
             .iter()
             .map(|(v, (b, _))| (format!("{v}.root.json"), b.clone()))
             .collect();
-        let opts = Options {
-            dialect: Some(self.dialect),
-            gun: self.gun.clone(),
-            at: now,
-            trusted_root: None,
-            ignore_time: true,
-        };
-        verify_files(&named, &opts)?.into_result().map_err(|e| {
-            e.context("the root history does not verify")
-                .hint("adopt only a chain a client accepts; nothing was changed")
-        })?;
+        if let Some(t) = &trusted {
+            self.check_holds_trusted(&chain, t)?;
+        }
+        // The whole chain as the history will be checked from now on, and
+        // from the trusted root when there is one.
+        for trusted_root in [None, trusted] {
+            let opts = Options {
+                dialect: Some(self.dialect),
+                gun: self.gun.clone(),
+                at: now,
+                trusted_root,
+                ignore_time: true,
+            };
+            verify_files(&named, &opts)?.into_result().map_err(|e| {
+                e.context("the root history does not verify")
+                    .hint("adopt only a chain a client accepts; nothing was changed")
+            })?;
+        }
         for (v, (bytes, _)) in &chain {
             self.add_history(*v, bytes)?;
         }
@@ -114,6 +127,32 @@ impl Workspace {
             .map(|(_, r)| r)
             .ok_or_else(|| Error::input("no root file given"))?;
         Ok(Adopted { versions, root })
+    }
+
+    /// The chain must hold the trusted root itself (the same signed body at
+    /// its version): a verifier starting from it skips the files up to its
+    /// version, so a chain from another repository would otherwise pass.
+    fn check_holds_trusted(
+        &self,
+        chain: &BTreeMap<u64, (Vec<u8>, Root)>,
+        trusted: &[u8],
+    ) -> Result<()> {
+        let env = Envelope::parse(trusted).map_err(|e| e.context("--trusted-root"))?;
+        let root =
+            Root::parse(self.dialect, &env.signed).map_err(|e| e.context("--trusted-root"))?;
+        let v = root.common.version;
+        let same = chain
+            .get(&v)
+            .and_then(|(b, _)| Envelope::parse(b).ok())
+            .is_some_and(|e| e.canonical_signed() == env.canonical_signed());
+        if same {
+            Ok(())
+        } else {
+            Err(Error::verification(format!(
+                "the root history given does not hold the trusted root (version {v})"
+            ))
+            .hint("give the repository's history including the root your clients trust"))
+        }
     }
 
     /// The exact bytes a signature on the staged root covers.
