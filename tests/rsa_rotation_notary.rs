@@ -119,6 +119,21 @@ fn notary_rsa_x509_root_is_rotated_to_ecdsa_and_the_real_client_follows() {
     let meta = trust.join(format!("tuf/{GUN}/metadata"));
     ok(&["verify", s(&meta)]);
 
+    // Another GUN's ceremony refuses the root: its certificate names GUN.
+    let elsewhere = t.join("elsewhere");
+    ok(&[
+        "init",
+        s(&elsewhere),
+        "--dialect",
+        "notary",
+        "--gun",
+        "registry.example.com/other/app",
+    ]);
+    let before = snapshot(&elsewhere);
+    let r = fails(1, &["-C", s(&elsewhere), "root", "adopt", s(&meta)]);
+    assert!(r.stderr.contains("is not the GUN"), "{}", r.stderr);
+    assert_unchanged(&elsewhere, &before);
+
     let c = t.join("c");
     ok(&["init", s(&c), "--dialect", "notary", "--gun", GUN]);
     let d = s(&c);
@@ -165,6 +180,51 @@ fn notary_rsa_x509_root_is_rotated_to_ecdsa_and_the_real_client_follows() {
             "payload.bin",
         ],
     );
+    // Another RSA key's signature under the old root key's name.
+    openssl(
+        t,
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "other.pem",
+        ],
+    );
+    openssl(
+        t,
+        &[
+            "dgst",
+            "-sha256",
+            "-sign",
+            "other.pem",
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:digest",
+            "-out",
+            "other.bin",
+            "payload.bin",
+        ],
+    );
+    let before = snapshot(&c);
+    let other = t.join("other.bin");
+    fails(
+        1,
+        &[
+            "-C",
+            d,
+            "root",
+            "add-signature",
+            "--key",
+            &old_id,
+            s(&other),
+        ],
+    );
+    assert_unchanged(&c, &before);
+
     let r = ok(&[
         "-C",
         d,
