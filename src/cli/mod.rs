@@ -729,6 +729,11 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
                 hint(
                     "more signatures are needed: sign with the remaining keys (`ceremony root sign --key ID`)",
                 );
+                if !o.not_signed.is_empty() {
+                    hint(
+                        "a key held by another tool (an RSA key, say) signs what `ceremony root payload FILE` writes; `ceremony root add-signature --key ID SIG` brings its signature in",
+                    );
+                }
             }
             if !o.not_signed.is_empty() && !o.completed {
                 crate::errln!(
