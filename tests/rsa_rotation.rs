@@ -153,6 +153,28 @@ fn python_tuf_rsa_root_is_rotated_to_ed25519_and_python_tuf_accepts() {
         keys.values().all(|k| k["keytype"] == "ed25519"),
         "the new root names only ed25519 keys: {keys:?}"
     );
+
+    // A history with a version missing is not adopted: 1 and 3, without 2.
+    ok(&["-C", d, "root", "rotate", "--expires", "400d"]);
+    ok(&["-C", d, "root", "sign", "--yes"]);
+    let again = t.join("again");
+    ok(&["init", s(&again), "--dialect", "tuf"]);
+    let before = snapshot(&again);
+    let r = fails(
+        2,
+        &[
+            "-C",
+            s(&again),
+            "root",
+            "adopt",
+            s(&c.join("root/1.root.json")),
+            s(&c.join("root/3.root.json")),
+        ],
+    );
+    assert!(r.stderr.contains("version 2 is missing"), "{}", r.stderr);
+    assert_unchanged(&again, &before);
+    let r = ok(&["-C", s(&again), "root", "adopt", s(&c.join("root"))]);
+    assert!(r.stderr.contains("1 to 3"), "{}", r.stderr);
 }
 
 #[test]

@@ -88,6 +88,18 @@ impl Workspace {
             }
             chain.insert(v, (bytes.clone(), root));
         }
+        // A client stops at the first missing version: a later one given
+        // after a gap would be kept unverified.
+        let versions: Vec<u64> = chain.keys().copied().collect();
+        if let Some(w) = versions.windows(2).find(|w| w[1] != w[0] + 1) {
+            return Err(Error::input(format!(
+                "root version {} is missing between {} and {}",
+                w[0] + 1,
+                w[0],
+                w[1]
+            ))
+            .hint("give every version from the oldest on"));
+        }
         let named = chain
             .iter()
             .map(|(v, (b, _))| (format!("{v}.root.json"), b.clone()))
@@ -113,7 +125,6 @@ impl Workspace {
         for (v, (bytes, _)) in &chain {
             self.add_history(*v, bytes)?;
         }
-        let versions: Vec<u64> = chain.keys().copied().collect();
         let newest = versions.last().copied().unwrap_or(0);
         let digest = crate::transfer::sha256_hex(
             chain.get(&newest).map(|(b, _)| b.as_slice()).unwrap_or(&[]),
