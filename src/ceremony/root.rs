@@ -15,7 +15,9 @@ use crate::metadata::{Dialect, Envelope, format_time};
 use crate::signature::verify::{Options, verify_files};
 use crate::signature::{CertPolicy, Tally, check_unique_signatures, tally};
 
+mod adopt;
 mod sign;
+pub use adopt::{Adopted, Payload};
 pub use sign::{NotSigned, RootSignPlan};
 
 const STAGED: &str = "staged/root.json";

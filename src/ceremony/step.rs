@@ -255,6 +255,13 @@ pub enum Outcome {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         replaces: Option<String>,
     },
+    /// A repository's root history made elsewhere became this ceremony's.
+    RootAdopted {
+        /// The versions taken in.
+        versions: Vec<u64>,
+        /// SHA-256 of the newest one's file.
+        sha256: String,
+    },
     /// A root was staged.
     RootStaged {
         /// Its version.

@@ -2,6 +2,7 @@
 //! stdout, narration and `hint:` lines to stderr. No crypto or metadata
 //! logic lives here.
 
+mod adopt;
 mod airgap;
 mod delegation;
 pub mod json;
@@ -264,6 +265,12 @@ enum RootCmd {
     Status,
     /// Put the staged root aside (kept under staged/).
     Discard,
+    /// Take over a repository made elsewhere: its root history becomes this ceremony's.
+    Adopt(adopt::AdoptArgs),
+    /// Write the exact bytes a signature on the staged root covers, to sign outside the tool.
+    Payload(adopt::PayloadArgs),
+    /// Add a signature made outside the tool by a root key, checked before it is kept.
+    AddSignature(adopt::AddSignatureArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -722,6 +729,11 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
                 hint(
                     "more signatures are needed: sign with the remaining keys (`ceremony root sign --key ID`)",
                 );
+                if !o.not_signed.is_empty() {
+                    hint(
+                        "a key held by another tool (an RSA key, say) signs what `ceremony root payload FILE` writes; `ceremony root add-signature --key ID SIG` brings its signature in",
+                    );
+                }
             }
             if !o.not_signed.is_empty() && !o.completed {
                 crate::errln!(
@@ -776,6 +788,9 @@ fn run_root(cli: &Cli, r: &RootCmd) -> Result<()> {
             crate::errln!("the staged root was put aside as {kept}");
             Ok(())
         }
+        RootCmd::Adopt(a) => adopt::adopt(&ws, a),
+        RootCmd::Payload(a) => adopt::payload(&ws, a),
+        RootCmd::AddSignature(a) => adopt::add_signature(&ws, a),
     }
 }
 

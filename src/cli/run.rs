@@ -281,6 +281,9 @@ pub fn describe(o: &Outcome) -> String {
             custodians.join(", ")
         ),
         Outcome::RootStaged { version } => format!("root version {version} staged"),
+        Outcome::RootAdopted { versions, .. } => {
+            format!("root history adopted ({} version(s))", versions.len())
+        }
         Outcome::MarkedLost { key } => {
             format!("key {} marked lost", crate::metadata::root::short(key))
         }
