@@ -15,11 +15,15 @@ fn main() {
             default_hook(info);
         }
     }));
-    let problems = ceremony::secret::harden_process();
+    // Parsing the arguments reads no secret; the command decides whether
+    // memory is locked (every command is kept from core dumps).
+    let parsed = ceremony::cli::Cli::try_parse();
+    let lock = parsed.as_ref().is_ok_and(|c| c.may_touch_secrets());
+    let problems = ceremony::secret::harden_process(lock);
     for p in problems {
         ceremony::errln!("warning: {p}");
     }
-    let outcome = match ceremony::cli::Cli::try_parse() {
+    let outcome = match parsed {
         Ok(cli) => ceremony::cli::run(cli),
         Err(e) => clap_says(&e),
     };

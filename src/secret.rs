@@ -25,10 +25,11 @@ pub fn os_rng() -> UnwrapErr<SysRng> {
 pub type Passphrase = SecretString;
 
 /// Turns off core dumps and ptrace/dump access to this process, so a crash
-/// cannot leave key material on disk, and locks its memory in RAM where the
-/// system allows ([`lock::lock_memory`]). Failures are reported, not fatal:
-/// the tool still runs on systems that refuse these calls.
-pub fn harden_process() -> Vec<String> {
+/// cannot leave key material on disk, and, when `lock` (the command may
+/// touch a secret), locks its memory in RAM where the system allows
+/// ([`lock::lock_memory`]). Failures are reported, not fatal: the tool
+/// still runs on systems that refuse these calls.
+pub fn harden_process(lock: bool) -> Vec<String> {
     let mut problems = Vec::new();
     let zero = rustix::process::Rlimit {
         current: Some(0),
@@ -42,6 +43,8 @@ pub fn harden_process() -> Vec<String> {
     {
         problems.push(format!("cannot mark the process not dumpable: {e}"));
     }
-    problems.extend(lock::lock_memory().warning());
+    if lock {
+        problems.extend(lock::lock_memory().warning());
+    }
     problems
 }

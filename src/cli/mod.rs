@@ -327,6 +327,19 @@ impl Cli {
     }
 }
 
+impl Cli {
+    /// Whether the command can come near a secret (a private key, a share,
+    /// a passphrase). `verify`, `completions` and `man` read only public
+    /// data: they need no memory lock, and a chain of a thousand roots is
+    /// checked without locking every page it touches.
+    pub fn may_touch_secrets(&self) -> bool {
+        !matches!(
+            self.command,
+            Command::Verify(_) | Command::Completions { .. } | Command::Man { .. }
+        )
+    }
+}
+
 /// Runs the command line; the error decides the exit status. A command
 /// that fails leaves every ceremony directory it changed as it found it.
 pub fn run(cli: Cli) -> Result<()> {
