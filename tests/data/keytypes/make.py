@@ -38,6 +38,8 @@ EXPIRES = datetime(2099, 1, 1, tzinfo=timezone.utc)
 
 
 def tuf_rsa(d):
+    """A repository in D whose every role is a fresh RSA key; returns the
+    signers by role (tests/data/rsa_rotation/make.py uses them too)."""
     os.makedirs(d, exist_ok=True)
     signers = {r: CryptoSigner.generate_rsa() for r in ("root", "targets", "snapshot", "timestamp")}
     root = Root(version=1, expires=EXPIRES, consistent_snapshot=False)
@@ -59,6 +61,7 @@ def tuf_rsa(d):
     ts = Timestamp(version=1, expires=EXPIRES)
     ts.snapshot_meta = MetaFile(version=1)
     write(ts, "timestamp", "timestamp.json")
+    return signers
 
 
 def unknown(d, threshold, bad):

@@ -12,45 +12,22 @@
 
 import os
 import sys
-from datetime import datetime, timezone
+import importlib.util
 
 from securesystemslib.signer import CryptoSigner
-from tuf.api.metadata import (
-    Metadata,
-    MetaFile,
-    Root,
-    Snapshot,
-    TargetFile,
-    Targets,
-    Timestamp,
-)
 
-EXPIRES = datetime(2099, 1, 1, tzinfo=timezone.utc)
+# The repository itself is the one tests/keytypes.rs verifies: written once,
+# in tests/data/keytypes/make.py.
+_spec = importlib.util.spec_from_file_location(
+    "keytypes_make", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "keytypes", "make.py")
+)
+keytypes_make = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(keytypes_make)
 
 
 def tuf(d, keys):
-    os.makedirs(d, exist_ok=True)
     os.makedirs(keys, exist_ok=True)
-    signers = {r: CryptoSigner.generate_rsa() for r in ("root", "targets", "snapshot", "timestamp")}
-    root = Root(version=1, expires=EXPIRES, consistent_snapshot=False)
-    for role, s in signers.items():
-        root.add_key(s.public_key, role)
-
-    def write(signed, role, name):
-        md = Metadata(signed)
-        md.sign(signers[role])
-        md.to_file(os.path.join(d, name))
-
-    write(root, "root", "1.root.json")
-    targets = Targets(version=1, expires=EXPIRES)
-    targets.targets["a.txt"] = TargetFile(1, {"sha256": "00" * 32}, "a.txt")
-    write(targets, "targets", "targets.json")
-    snap = Snapshot(version=1, expires=EXPIRES)
-    snap.meta["targets.json"] = MetaFile(version=1)
-    write(snap, "snapshot", "snapshot.json")
-    ts = Timestamp(version=1, expires=EXPIRES)
-    ts.snapshot_meta = MetaFile(version=1)
-    write(ts, "timestamp", "timestamp.json")
+    signers = keytypes_make.tuf_rsa(d)
     with open(os.path.join(keys, "root.pem"), "wb") as f:
         f.write(signers["root"].private_bytes)
     with open(os.path.join(keys, "other.pem"), "wb") as f:
