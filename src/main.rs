@@ -57,15 +57,66 @@ fn take_passphrases_from_environment() {
             continue;
         };
         // A value that is not UTF-8 counts as unset, as it always has.
-        if let Ok(value) = value.into_string() {
-            kept.push((name, ceremony::secret::Passphrase::from(value)));
+        match value.into_string() {
+            Ok(value) => kept.push((name, ceremony::secret::Passphrase::from(value))),
+            Err(other) => {
+                use std::os::unix::ffi::OsStringExt;
+                zeroize::Zeroize::zeroize(&mut other.into_vec());
+            }
         }
+        wipe_in_place(name);
         // SAFETY: `remove_var` races only with other threads reading or
         // writing the environment; this runs first thing in `main`, before
         // the tool starts any thread, so there are none.
         unsafe { std::env::remove_var(name) };
     }
     ceremony::secret::env::keep(kept);
+}
+
+/// Overwrites the value of every `name=value` entry of the process's own
+/// environment block with zero bytes. Removing a variable only drops its
+/// entry from the list libc keeps; the bytes stay where the kernel put
+/// them at `exec`, and `/proc/PID/environ` (readable by every process of
+/// the same user) shows them for the life of the process. Afterwards it
+/// shows `name=` followed by zero bytes.
+#[allow(unsafe_code)]
+fn wipe_in_place(name: &str) {
+    unsafe extern "C" {
+        // The C library's list of `name=value` strings (glibc and musl).
+        static environ: *const *mut std::ffi::c_char;
+    }
+    let name = name.as_bytes();
+    // SAFETY: called from `main` before any thread starts, so nothing reads
+    // or changes the list meanwhile. `environ` is null or points to a
+    // null-terminated array of pointers to NUL-terminated strings the
+    // process owns and may write (the initial block on the stack, or what
+    // libc allocated for `setenv`). Every write stays inside one string,
+    // before its NUL; the strings keep their length, so the list stays
+    // well formed.
+    unsafe {
+        let mut at = environ;
+        if at.is_null() {
+            return;
+        }
+        while !(*at).is_null() {
+            let entry = *at;
+            // The shared view of the string ends before the writes.
+            let (len, ours) = {
+                let text = std::ffi::CStr::from_ptr(entry).to_bytes();
+                let ours =
+                    text.len() > name.len() && text.starts_with(name) && text[name.len()] == b'=';
+                (text.len(), ours)
+            };
+            if ours {
+                for i in name.len() + 1..len {
+                    // Volatile: the bytes are read by nothing in this
+                    // process afterwards, so a plain write could be dropped.
+                    std::ptr::write_volatile(entry.add(i), 0);
+                }
+            }
+            at = at.add(1);
+        }
+    }
 }
 
 /// Help, version or a usage error, written through the crate's output
