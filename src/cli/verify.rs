@@ -13,7 +13,7 @@ use crate::metadata::Dialect;
 use crate::metadata::reading::{self, Reading};
 use crate::signature::verify::{Options, UNDECIDED, par_map, parse_envelope, verify_files};
 use crate::transfer::input::{
-    FOLDER_BYTES, FOLDER_ENTRIES, FOLDER_FILES, Limit, not_regular, read_file, read_file_in,
+    FOLDER_BYTES, FOLDER_ENTRIES, FOLDER_FILES, Folder, Limit, not_regular, read_file,
 };
 
 /// Arguments of `verify`.
@@ -104,11 +104,12 @@ fn read_dir(root: &Path, prefix: &str, depth: u32, out: &mut Read) -> Result<()>
 /// the one reported.
 fn read_listed(root: &Path, names: &[String]) -> Result<BTreeMap<String, Vec<u8>>> {
     let total = AtomicU64::new(0);
+    let folder = Folder::open(root)?;
     let read = par_map(names, |rel| {
         if total.load(Ordering::Relaxed) > FOLDER_BYTES {
             return Err(too_much(root));
         }
-        let bytes = read_file_in(root, rel, Limit::Metadata)?;
+        let bytes = folder.read(rel, Limit::Metadata)?;
         let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
         if total.fetch_add(len, Ordering::Relaxed).saturating_add(len) > FOLDER_BYTES {
             return Err(too_much(root));
@@ -218,14 +219,17 @@ pub fn run(a: &VerifyArgs, json: bool) -> Result<()> {
     if json {
         super::json::verify(&report)?;
     } else {
+        // One write for the whole table, not one a line.
+        let mut table = String::new();
         for f in &report.files {
-            crate::outln!(
-                "{:<5} {:<24} {}",
-                if f.ok { "ok" } else { "FAIL" },
-                f.name,
-                f.detail
-            );
+            let ok = if f.ok { "ok" } else { "FAIL" };
+            // A line a field: a newline in a file name cannot start a
+            // line of its own.
+            let name = crate::text::printable(&f.name);
+            let detail = crate::text::printable(&f.detail);
+            table.push_str(&format!("{ok:<5} {name:<24} {detail}\n"));
         }
+        crate::out!("{table}");
     }
     for n in &report.notes {
         crate::errln!("note: {n}");

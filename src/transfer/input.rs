@@ -12,6 +12,7 @@ use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 
+use rustix::fd::AsFd;
 use rustix::fs::{AtFlags, Mode, OFlags};
 
 use crate::error::{Error, Result};
@@ -143,51 +144,91 @@ pub fn read_secret_file(path: &Path, limit: Limit) -> Result<crate::secret::Secr
 /// link, and the file must be a regular file of at most `limit` bytes.
 /// `dir` itself, given by the person running the tool, may be a link.
 pub fn read_file_in(dir: &Path, name: &str, limit: Limit) -> Result<Vec<u8>> {
-    check_relative_name(name)?;
-    let shown = dir.join(name);
-    let io = |e: rustix::io::Errno, at: &Path| {
-        if e == rustix::io::Errno::LOOP || e == rustix::io::Errno::NOTDIR {
-            Error::input(format!(
-                "{} leads through a symbolic link or a non-folder; a bundle must hold the files themselves",
-                at.display()
-            ))
-            .hint("copy the files into the folder instead of linking them")
-        } else {
-            Error::io(at, std::io::Error::from(e))
+    Folder::open(dir)?.read(name, limit)
+}
+
+/// A folder someone else prepared, opened once to read many files from it
+/// (one open instead of one a file); the rules are [`read_file_in`]'s.
+#[derive(Debug)]
+pub struct Folder {
+    fd: rustix::fd::OwnedFd,
+    path: std::path::PathBuf,
+}
+
+/// Flags for opening a folder. NONBLOCK: a FIFO in a folder's place must
+/// not hang the open.
+const DIR_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::NONBLOCK)
+    .union(OFlags::CLOEXEC);
+
+/// An error of a system call at `at`, naming a link or a non-folder where
+/// a folder was expected.
+fn io_error(e: rustix::io::Errno, at: &Path) -> Error {
+    if e == rustix::io::Errno::LOOP || e == rustix::io::Errno::NOTDIR {
+        Error::input(format!(
+            "{} leads through a symbolic link or a non-folder; a bundle must hold the files themselves",
+            at.display()
+        ))
+        .hint("copy the files into the folder instead of linking them")
+    } else {
+        Error::io(at, std::io::Error::from(e))
+    }
+}
+
+impl Folder {
+    /// Opens `dir` (given by the person running the tool: it may be a link).
+    pub fn open(dir: &Path) -> Result<Folder> {
+        let fd = rustix::fs::open(dir, DIR_FLAGS, Mode::empty()).map_err(|e| io_error(e, dir))?;
+        Ok(Folder {
+            fd,
+            path: dir.to_path_buf(),
+        })
+    }
+
+    /// Reads `name` (a relative path checked by [`check_relative_name`])
+    /// inside the folder: no component may be a symbolic link, and the
+    /// file must be a regular file of at most `limit` bytes.
+    pub fn read(&self, name: &str, limit: Limit) -> Result<Vec<u8>> {
+        check_relative_name(name)?;
+        let shown = self.path.join(name);
+        let mut parts: Vec<&str> = name.split('/').collect();
+        let last = parts.pop().unwrap_or_default();
+        // Subfolders are opened one by one from this one, never following
+        // a link.
+        let mut sub: Option<rustix::fd::OwnedFd> = None;
+        let mut at = self.path.clone();
+        for p in parts {
+            at.push(p);
+            let from = sub.as_ref().map_or(self.fd.as_fd(), |f| f.as_fd());
+            let next = rustix::fs::openat(from, p, DIR_FLAGS | OFlags::NOFOLLOW, Mode::empty())
+                .map_err(|e| io_error(e, &at))?;
+            sub = Some(next);
         }
-    };
-    // NONBLOCK: a FIFO in a folder's place must not hang the open.
-    let dir_flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NONBLOCK | OFlags::CLOEXEC;
-    let mut fd = rustix::fs::open(dir, dir_flags, Mode::empty()).map_err(|e| io(e, dir))?;
-    let mut parts: Vec<&str> = name.split('/').collect();
-    let last = parts.pop().unwrap_or_default();
-    let mut at = dir.to_path_buf();
-    for p in parts {
-        at.push(p);
-        fd = rustix::fs::openat(&fd, p, dir_flags | OFlags::NOFOLLOW, Mode::empty())
-            .map_err(|e| io(e, &at))?;
+        let fd = sub.as_ref().map_or(self.fd.as_fd(), |f| f.as_fd());
+        // Look before opening, without following a link.
+        let st = rustix::fs::statat(fd, last, AtFlags::SYMLINK_NOFOLLOW)
+            .map_err(|e| io_error(e, &shown))?;
+        let kind = rustix::fs::FileType::from_raw_mode(st.st_mode);
+        if kind != rustix::fs::FileType::RegularFile {
+            let what = match kind {
+                rustix::fs::FileType::Symlink => "a symbolic link",
+                rustix::fs::FileType::Directory => "a directory",
+                rustix::fs::FileType::Fifo => "a FIFO",
+                rustix::fs::FileType::Socket => "a socket",
+                _ => "a device",
+            };
+            return Err(refuse_kind(&shown, what));
+        }
+        let f = rustix::fs::openat(
+            fd,
+            last,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| io_error(e, &shown))?;
+        read_capped(File::from(f), &shown, limit)
     }
-    // Look before opening, without following a link.
-    let st = rustix::fs::statat(&fd, last, AtFlags::SYMLINK_NOFOLLOW).map_err(|e| io(e, &shown))?;
-    let kind = rustix::fs::FileType::from_raw_mode(st.st_mode);
-    if kind != rustix::fs::FileType::RegularFile {
-        let what = match kind {
-            rustix::fs::FileType::Symlink => "a symbolic link",
-            rustix::fs::FileType::Directory => "a directory",
-            rustix::fs::FileType::Fifo => "a FIFO",
-            rustix::fs::FileType::Socket => "a socket",
-            _ => "a device",
-        };
-        return Err(refuse_kind(&shown, what));
-    }
-    let f = rustix::fs::openat(
-        &fd,
-        last,
-        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(|e| io(e, &shown))?;
-    read_capped(File::from(f), &shown, limit)
 }
 
 /// Reads an open file: it must (still) be a regular file, at most `limit`
