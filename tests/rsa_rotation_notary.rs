@@ -1,8 +1,10 @@
-//! A Notary repository whose root is an `rsa-x509` key, made by the real
-//! notary client (`notary init --rootkey` with an RSA key from openssl), is
-//! verified, adopted and rotated to an ECDSA root; the RSA key signs the
-//! staged root outside the tool (`openssl dgst` over `root payload`). The
-//! real notary client that holds the old root moves to the new one.
+//! A Notary repository whose root key was made outside the tool, by
+//! openssl, and imported by the real notary client (`notary init
+//! --rootkey`): an `rsa-x509` root, and an `ecdsa-x509` root whose key
+//! signs in DER (openssl's form, not Notary's `r‖s`). Each is verified,
+//! adopted and rotated to a new ECDSA root; the old key signs the staged
+//! root outside the tool (`openssl dgst` over `root payload`). The real
+//! notary client that holds the old root moves to the new one.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -11,7 +13,7 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-const GUN: &str = "registry.example.com/ceremony/rsa";
+const GUN: &str = "registry.example.com/ceremony/adopted";
 const ROOT_PASS: &str = "notary-root-pass-5e1b";
 
 /// Runs the real notary client against `srv` with trust dir `trust` and
@@ -53,8 +55,46 @@ fn cached_root(trust: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
 }
 
+/// The kind of root key the repository starts with: how openssl makes
+/// one, how it signs with it, and what Notary calls it.
+struct OldKey {
+    genpkey: &'static [&'static str],
+    sigopts: &'static [&'static str],
+    keytype: &'static str,
+    method: &'static str,
+}
+
+const RSA: OldKey = OldKey {
+    genpkey: &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+    sigopts: &[
+        "-sigopt",
+        "rsa_padding_mode:pss",
+        "-sigopt",
+        "rsa_pss_saltlen:digest",
+    ],
+    keytype: "rsa-x509",
+    method: "rsapss",
+};
+
+const ECDSA: OldKey = OldKey {
+    genpkey: &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+    sigopts: &[],
+    keytype: "ecdsa-x509",
+    method: "ecdsa",
+};
+
 #[test]
 fn notary_rsa_x509_root_is_rotated_to_ecdsa_and_the_real_client_follows() {
+    rotate_away_from(&RSA);
+}
+
+#[test]
+fn notary_ecdsa_root_signed_in_der_by_openssl_is_rotated_and_the_real_client_follows() {
+    rotate_away_from(&ECDSA);
+}
+
+/// Each run starts a notary server of its own: one GUN serves both.
+fn rotate_away_from(kind: &OldKey) {
     if !need_peer("notary-server", "Debian package notary (notary-server)")
         || !need_peer("notary", "Debian package notary (notary client)")
         || !need_peer("openssl", "openssl")
@@ -67,15 +107,7 @@ fn notary_rsa_x509_root_is_rotated_to_ecdsa_and_the_real_client_follows() {
     // notary imports only an encrypted root key, PBES2 with HMAC-SHA1.
     openssl(
         t,
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            "rsa.pem",
-        ],
+        &[&["genpkey"], kind.genpkey, &["-out", "old.pem"]].concat(),
     );
     let pass = format!("pass:{ROOT_PASS}");
     openssl(
@@ -88,15 +120,15 @@ fn notary_rsa_x509_root_is_rotated_to_ecdsa_and_the_real_client_follows() {
             "-v2prf",
             "hmacWithSHA1",
             "-in",
-            "rsa.pem",
+            "old.pem",
             "-out",
-            "rsa.enc.pem",
+            "old.enc.pem",
             "-passout",
             &pass,
         ],
     );
     let trust = t.join("trust");
-    let enc = t.join("rsa.enc.pem");
+    let enc = t.join("old.enc.pem");
     notary_ok(&srv, &trust, &["init", GUN, "--rootkey", s(&enc), "-p"]);
     // The server keeps the snapshot key, as Docker's repositories do: a
     // root published alone is then enough.
@@ -112,8 +144,9 @@ fn notary_rsa_x509_root_is_rotated_to_ecdsa_and_the_real_client_follows() {
         .unwrap()
         .to_string();
     assert_eq!(
-        old_root["signed"]["keys"][&old_id]["keytype"], "rsa-x509",
-        "notary made an rsa-x509 root"
+        old_root["signed"]["keys"][&old_id]["keytype"], kind.keytype,
+        "notary made an {} root",
+        kind.keytype
     );
 
     let meta = trust.join(format!("tuf/{GUN}/metadata"));
@@ -138,7 +171,11 @@ fn notary_rsa_x509_root_is_rotated_to_ecdsa_and_the_real_client_follows() {
     ok(&["init", s(&c), "--dialect", "notary", "--gun", GUN]);
     let d = s(&c);
     let r = ok(&["-C", d, "root", "adopt", s(&meta)]);
-    assert!(r.stdout.contains("(rsa-x509)"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!("({})", kind.keytype)),
+        "{}",
+        r.stdout
+    );
     ok(&[
         "-C",
         d,
@@ -164,51 +201,22 @@ fn notary_rsa_x509_root_is_rotated_to_ecdsa_and_the_real_client_follows() {
     ok(&["-C", d, "root", "sign", "--yes"]);
     let payload = t.join("payload.bin");
     ok(&["-C", d, "root", "payload", s(&payload)]);
+    let sign = |key: &str, out: &str| {
+        let args = [
+            &["dgst", "-sha256", "-sign", key][..],
+            kind.sigopts,
+            &["-out", out, "payload.bin"],
+        ]
+        .concat();
+        openssl(t, &args);
+    };
+    sign("old.pem", "sig.bin");
+    // Another key's signature, of the same kind, under the old root key's name.
     openssl(
         t,
-        &[
-            "dgst",
-            "-sha256",
-            "-sign",
-            "rsa.pem",
-            "-sigopt",
-            "rsa_padding_mode:pss",
-            "-sigopt",
-            "rsa_pss_saltlen:digest",
-            "-out",
-            "sig.bin",
-            "payload.bin",
-        ],
+        &[&["genpkey"], kind.genpkey, &["-out", "other.pem"]].concat(),
     );
-    // Another RSA key's signature under the old root key's name.
-    openssl(
-        t,
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            "other.pem",
-        ],
-    );
-    openssl(
-        t,
-        &[
-            "dgst",
-            "-sha256",
-            "-sign",
-            "other.pem",
-            "-sigopt",
-            "rsa_padding_mode:pss",
-            "-sigopt",
-            "rsa_pss_saltlen:digest",
-            "-out",
-            "other.bin",
-            "payload.bin",
-        ],
-    );
+    sign("other.pem", "other.bin");
     let before = snapshot(&c);
     let other = t.join("other.bin");
     fails(
@@ -245,7 +253,7 @@ fn notary_rsa_x509_root_is_rotated_to_ecdsa_and_the_real_client_follows() {
     let (status, body) = srv.publish_export(GUN, &out);
     assert_eq!(status, 200, "server refused the rotation: {body}");
 
-    // The client holding the old RSA root moves to the ECDSA one.
+    // The client holding the old root moves to the new ECDSA one.
     let listed = notary_ok(&srv, &trust, &["list", GUN]);
     assert!(listed.contains("v1"), "{listed}");
     let new_root = cached_root(&trust);
@@ -264,7 +272,7 @@ fn notary_rsa_x509_root_is_rotated_to_ecdsa_and_the_real_client_follows() {
         .map(|s| s["method"].as_str().unwrap())
         .collect();
     assert!(
-        methods.contains(&"rsapss") && methods.contains(&"ecdsa"),
+        methods.contains(&kind.method) && methods.contains(&"ecdsa"),
         "{methods:?}"
     );
     let fresh = notary_ok(&srv, &t.join("trust-fresh"), &["list", GUN]);

@@ -229,6 +229,30 @@ impl PublicKey {
         self.verify_with(scheme, msg, sig)
     }
 
+    /// For an ECDSA key, `sig` in the other of the two encodings ECDSA
+    /// signatures come in: DER `ECDSA-Sig-Value` (what openssl and
+    /// securesystemslib write) becomes the fixed-width `r‖s` Notary and
+    /// PKCS#11 tokens use, and the other way round. None for other keys and
+    /// for bytes that are neither form. Nothing is checked here: the caller
+    /// keeps a converted signature only if it verifies.
+    pub fn ecdsa_other_encoding(&self, sig: &[u8]) -> Option<Vec<u8>> {
+        match self {
+            PublicKey::EcdsaP256(_) => match p256::ecdsa::Signature::from_der(sig) {
+                Ok(s) => Some(s.to_bytes().to_vec()),
+                Err(_) => p256::ecdsa::Signature::from_slice(sig)
+                    .ok()
+                    .map(|s| s.to_der().as_bytes().to_vec()),
+            },
+            PublicKey::EcdsaP384(_) => match p384::ecdsa::Signature::from_der(sig) {
+                Ok(s) => Some(s.to_bytes().to_vec()),
+                Err(_) => p384::ecdsa::Signature::from_slice(sig)
+                    .ok()
+                    .map(|s| s.to_der().as_bytes().to_vec()),
+            },
+            PublicKey::Ed25519(_) | PublicKey::Rsa(_) => None,
+        }
+    }
+
     /// Why this key cannot make signatures of `scheme`, if it cannot.
     pub fn refuse_scheme(&self, scheme: Scheme) -> Option<String> {
         let fits = matches!(
@@ -401,5 +425,46 @@ mod tests {
         assert!(!k.verify_with(der384, b"other", tuf.as_bytes()));
         assert!(k.fingerprint().starts_with("p384:"));
         assert_eq!(k.algorithm(), None, "verify only");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod ecdsa_encoding_tests {
+    use super::private::PrivateKey;
+    use super::*;
+
+    #[test]
+    fn a_p256_signature_crosses_between_der_and_r_s_and_still_verifies() {
+        let k = PrivateKey::generate(Algorithm::EcdsaP256);
+        let public = k.public();
+        let msg = b"the staged root";
+        let der = k.sign(msg, SigEncoding::Der);
+        let raw = public.ecdsa_other_encoding(&der).expect("DER converts");
+        assert_eq!(raw.len(), 64);
+        assert!(public.verify(msg, &raw, SigEncoding::Raw));
+        assert!(!public.verify(msg, &raw, SigEncoding::Der));
+        let back = public.ecdsa_other_encoding(&raw).expect("r‖s converts");
+        assert_eq!(back, der);
+        assert!(public.verify(msg, &back, SigEncoding::Der));
+        // Converting does not make another message's signature good.
+        assert!(!public.verify(b"other bytes", &raw, SigEncoding::Raw));
+    }
+
+    #[test]
+    fn what_is_neither_form_does_not_convert() {
+        let p256 = PrivateKey::generate(Algorithm::EcdsaP256).public();
+        for junk in [
+            &b""[..],
+            b"\x30\x02\x01",
+            &[0u8; 63],
+            &[0u8; 64],
+            &[0xff; 64],
+        ] {
+            assert_eq!(p256.ecdsa_other_encoding(junk), None, "{junk:?}");
+        }
+        let ed = PrivateKey::generate(Algorithm::Ed25519).public();
+        let sig = PrivateKey::generate(Algorithm::EcdsaP256).sign(b"m", SigEncoding::Der);
+        assert_eq!(ed.ecdsa_other_encoding(&sig), None);
     }
 }

@@ -199,7 +199,15 @@ impl Workspace {
             }
             Dialect::Notary => vec![Some(key.notary_method())],
         };
-        let sig = decodings(raw)
+        // An ECDSA signature may come in the encoding the dialect does not
+        // use (openssl writes DER, Notary keeps r‖s): both are tried.
+        let mut forms = decodings(raw);
+        let converted: Vec<Vec<u8>> = forms
+            .iter()
+            .filter_map(|b| key.public.ecdsa_other_encoding(b))
+            .collect();
+        forms.extend(converted);
+        let sig = forms
             .into_iter()
             .flat_map(|bytes| methods.iter().map(move |m| (bytes.clone(), *m)))
             .map(|(bytes, m)| Signature {
