@@ -2,6 +2,8 @@
 //! (tests/data/rsa_rotation/make.py) is verified, adopted and rotated to
 //! Ed25519 keys; the old RSA key signs outside the tool (`openssl dgst`
 //! over `root payload`) and `root add-signature` brings the signature in.
+//! The same for an ECDSA root key whose signature comes as `r‖s`, the form
+//! a hardware token returns, which the tool turns into TUF's DER.
 //! python-tuf's client (TrustedMetadataSet, via tuf_verify_chain.py) must
 //! accept the new chain; wrong, broken and misnamed signatures are refused
 //! with the ceremony directory unchanged.
@@ -13,12 +15,17 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The python-tuf repository in `t/repo`, its keys in `t/keys`.
+/// The python-tuf repository in `t/repo`, its keys in `t/keys` (RSA).
 fn python_repo(t: &Path) -> (PathBuf, PathBuf) {
+    python_repo_of(t, "tuf")
+}
+
+/// The same, of the kind `make.py` names: `tuf` (RSA) or `tuf-ecdsa`.
+fn python_repo_of(t: &Path, kind: &str) -> (PathBuf, PathBuf) {
     let (repo, keys) = (t.join("repo"), t.join("keys"));
     let out = Command::new("python3")
         .arg(data("rsa_rotation/make.py"))
-        .args(["tuf", s(&repo), s(&keys)])
+        .args([kind, s(&repo), s(&keys)])
         .output()
         .expect("run python3");
     assert!(
@@ -55,11 +62,16 @@ fn openssl_sign(key: &Path, payload: &Path, out: &Path, pss: bool) {
 /// A ceremony that adopted `repo` and staged version 2: new Ed25519 keys
 /// for every role, the RSA root key removed, signed by the new root key.
 fn staged_rotation(t: &Path, repo: &Path) -> PathBuf {
+    staged_rotation_from(t, repo, "rsa")
+}
+
+/// [`staged_rotation`] for a repository whose root key is of `keytype`.
+fn staged_rotation_from(t: &Path, repo: &Path, keytype: &str) -> PathBuf {
     let c = t.join("c");
     ok(&["init", s(&c), "--dialect", "tuf"]);
     let d = s(&c);
     let r = ok(&["-C", d, "root", "adopt", s(repo)]);
-    assert!(r.stdout.contains("(rsa)"), "{}", r.stdout);
+    assert!(r.stdout.contains(&format!("({keytype})")), "{}", r.stdout);
     assert!(r.stderr.contains("trust on first use"), "{}", r.stderr);
     for role in ["root", "targets", "snapshot", "timestamp"] {
         ok(&["-C", d, "key", "generate", "--role", role]);
@@ -175,6 +187,101 @@ fn python_tuf_rsa_root_is_rotated_to_ed25519_and_python_tuf_accepts() {
     assert_unchanged(&again, &before);
     let r = ok(&["-C", s(&again), "root", "adopt", s(&c.join("root"))]);
     assert!(r.stderr.contains("1 to 3"), "{}", r.stderr);
+}
+
+/// `r‖s` (what a PKCS#11 token's CKM_ECDSA returns) in hex, by the
+/// private key `key` over `payload`: keytypes/make.py's `sign-raw`.
+fn raw_ecdsa_hex(key: &Path, payload: &Path) -> String {
+    let out = Command::new("python3")
+        .arg(data("keytypes/make.py"))
+        .args(["sign-raw", s(key), "sha256", "ecdsa-raw", "0", s(payload)])
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn an_ecdsa_root_signing_in_r_s_form_is_rotated_and_python_tuf_accepts() {
+    if !need_python_tuf() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (repo, keys) = python_repo_of(t, "tuf-ecdsa");
+    ok(&["verify", s(&repo)]);
+    let c = staged_rotation_from(t, &repo, "ecdsa");
+    let d = s(&c);
+    let payload = t.join("payload.bin");
+    ok(&["-C", d, "root", "payload", s(&payload)]);
+    let old = role_ids(&repo.join("1.root.json"), "root")[0].clone();
+    let before = snapshot(&c);
+
+    // Another ECDSA key's r‖s under the old root key's name.
+    let other = t.join("other.hex");
+    std::fs::write(&other, raw_ecdsa_hex(&keys.join("other.pem"), &payload)).unwrap();
+    let r = fails(
+        1,
+        &["-C", d, "root", "add-signature", "--key", &old, s(&other)],
+    );
+    assert!(
+        r.stderr.contains("not a signature by root key"),
+        "{}",
+        r.stderr
+    );
+    assert_unchanged(&c, &before);
+
+    // The old key's r‖s over other bytes.
+    let body = t.join("other-payload.bin");
+    std::fs::write(&body, b"{\"_type\":\"root\"}").unwrap();
+    let elsewhere = t.join("elsewhere.hex");
+    std::fs::write(&elsewhere, raw_ecdsa_hex(&keys.join("root.pem"), &body)).unwrap();
+    fails(
+        1,
+        &[
+            "-C",
+            d,
+            "root",
+            "add-signature",
+            "--key",
+            &old,
+            s(&elsewhere),
+        ],
+    );
+    assert_unchanged(&c, &before);
+
+    // The old key's r‖s over the payload: kept in the DER form TUF uses.
+    let sig = t.join("sig.hex");
+    let raw = raw_ecdsa_hex(&keys.join("root.pem"), &payload);
+    assert_eq!(raw.len(), 128, "r‖s of P-256 is 64 bytes");
+    std::fs::write(&sig, &raw).unwrap();
+    let r = ok(&["-C", d, "root", "add-signature", "--key", &old, s(&sig)]);
+    assert!(r.stderr.contains("complete"), "{}", r.stderr);
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(c.join("root/2.root.json")).unwrap()).unwrap();
+    let kept = v["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["keyid"] == old.as_str())
+        .expect("the old key's signature is in version 2");
+    let kept = kept["sig"].as_str().unwrap();
+    assert!(kept.starts_with("30"), "DER, not r‖s: {kept}");
+    assert_ne!(kept, raw);
+
+    for role in ["targets", "snapshot", "timestamp"] {
+        ok(&["-C", d, role, "sign"]);
+    }
+    let out = t.join("out");
+    ok(&["-C", d, "export", s(&out)]);
+    let trusted = repo.join("1.root.json");
+    let (passed, text) = python_tuf(&out, &trusted);
+    assert!(passed, "python-tuf refused the rotation:\n{text}");
+    assert!(text.contains("v2: signed by 1/1 keys of v1"), "{text}");
 }
 
 #[test]

@@ -36,7 +36,8 @@ pub struct AddSignatureArgs {
     /// The root key that signed: key ID, a prefix of 6 or more, or label.
     #[arg(long)]
     key: String,
-    /// The signature: raw bytes (as `openssl dgst -sign` writes them), hex or base64.
+    /// The signature: raw bytes (as `openssl dgst -sign` writes them), hex or
+    /// base64; ECDSA as DER or as r||s (a hardware token's form).
     signature: PathBuf,
 }
 
@@ -127,7 +128,8 @@ pub(super) fn payload(ws: &Workspace, a: &PayloadArgs) -> Result<()> {
     );
     crate::outln!("sha256 {}", p.digest);
     hint(&format!(
-        "sign it with the old key, e.g. RSA-PSS: openssl dgst -sha256 -sign old.pem -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest -out sig.bin {}; then `ceremony root add-signature --key ID sig.bin`",
+        "sign it with the old key, e.g. RSA-PSS: openssl dgst -sha256 -sign old.pem -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest -out sig.bin {}; ECDSA: openssl dgst -sha256 -sign old.pem -out sig.bin {} (DER or a token's r||s, either is taken); then `ceremony root add-signature --key ID sig.bin`",
+        a.out.display(),
         a.out.display()
     ));
     Ok(())

@@ -40,8 +40,14 @@ EXPIRES = datetime(2099, 1, 1, tzinfo=timezone.utc)
 def tuf_rsa(d):
     """A repository in D whose every role is a fresh RSA key; returns the
     signers by role (tests/data/rsa_rotation/make.py uses them too)."""
+    return tuf_with(d, CryptoSigner.generate_rsa)
+
+
+def tuf_with(d, generate):
+    """A repository in D whose every role is a fresh key from GENERATE;
+    returns the signers by role."""
     os.makedirs(d, exist_ok=True)
-    signers = {r: CryptoSigner.generate_rsa() for r in ("root", "targets", "snapshot", "timestamp")}
+    signers = {r: generate() for r in ("root", "targets", "snapshot", "timestamp")}
     root = Root(version=1, expires=EXPIRES, consistent_snapshot=False)
     for role, s in signers.items():
         root.add_key(s.public_key, role)

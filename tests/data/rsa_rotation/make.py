@@ -8,6 +8,9 @@
                          root's private key goes to KEYS/root.pem and an RSA
                          key the root does not name to KEYS/other.pem (both
                          unencrypted PKCS#8 PEM, for openssl to sign with)
+  make.py tuf-ecdsa DIR KEYS
+                         the same with ECDSA P-256 keys from
+                         CryptoSigner.generate_ecdsa() (ecdsa-sha2-nistp256)
 """
 
 import os
@@ -25,19 +28,20 @@ keytypes_make = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(keytypes_make)
 
 
-def tuf(d, keys):
+def tuf(d, keys, generate):
     os.makedirs(keys, exist_ok=True)
-    signers = keytypes_make.tuf_rsa(d)
+    signers = keytypes_make.tuf_with(d, generate)
     with open(os.path.join(keys, "root.pem"), "wb") as f:
         f.write(signers["root"].private_bytes)
     with open(os.path.join(keys, "other.pem"), "wb") as f:
-        f.write(CryptoSigner.generate_rsa().private_bytes)
+        f.write(generate().private_bytes)
     print(signers["root"].public_key.keyid)
 
 
 def main():
-    if len(sys.argv) == 4 and sys.argv[1] == "tuf":
-        tuf(sys.argv[2], sys.argv[3])
+    kinds = {"tuf": CryptoSigner.generate_rsa, "tuf-ecdsa": CryptoSigner.generate_ecdsa}
+    if len(sys.argv) == 4 and sys.argv[1] in kinds:
+        tuf(sys.argv[2], sys.argv[3], kinds[sys.argv[1]])
     else:
         raise SystemExit(__doc__)
 
