@@ -16,6 +16,10 @@
 #
 #   scripts/compare-python-tuf.sh [TARGETS [ROOTS [RUNS]]]   (100000 1000 5)
 #   CEREMONY=path/to/ceremony (default target/release/ceremony)
+#   PY_CLIENT=updater: python-tuf's side is the public ngclient Updater
+#     (refresh() through a fetcher reading the files, each persisted to a
+#     fresh cache) instead of its verification core, the TrustedMetadataSet
+#     the Updater runs (the default: the faster of the two)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +28,11 @@ roots=${2:-1000}
 runs=${3:-5}
 ceremony=${CEREMONY:-target/release/ceremony}
 py=scripts/python-tuf-bench.py
+case ${PY_CLIENT:-core} in
+  core) py_verify=verify ;;
+  updater) py_verify=verify-updater ;;
+  *) echo "PY_CLIENT is core or updater" >&2; exit 2 ;;
+esac
 [ -x "$ceremony" ] || { echo "no $ceremony: run 'cargo build --release' first" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed for peak memory" >&2; exit 2; }
 
@@ -50,7 +59,7 @@ peak() { sort -n | tail -1; }
 
 for case in repo chain rotation; do
   for _ in $(seq "$runs"); do
-    measure "python-tuf ($case)" "py.$case" python3 "$py" verify "$work/$case"
+    measure "python-tuf ($case)" "py.$case" python3 "$py" "$py_verify" "$work/$case"
     measure "ceremony verify ($case)" "cer.$case" "$ceremony" verify "$work/$case"
   done
 done
@@ -76,5 +85,5 @@ for case in repo chain rotation; do
       l, pt, pc, pm / 1024, ct, cc, cm / 1024, ratio, cm * 1024 / big
   }'
 done
-echo "(median of $runs alternating runs each; speed is python-tuf's wall time over ceremony's;"
+echo "(python-tuf side: $py_verify; median of $runs alternating runs each; speed is python-tuf's wall time over ceremony's;"
 echo " RSS/largest is ceremony's peak RSS over the largest file of the data set)"

@@ -10,6 +10,11 @@
   python-tuf-bench.py verify    DIR     python-tuf 7's client checks (the
                                         TrustedMetadataSet the ngclient
                                         Updater runs) over what DIR holds
+  python-tuf-bench.py verify-updater DIR
+                                        the ngclient Updater itself (its
+                                        public API) over DIR, through a
+                                        fetcher that reads DIR, with a fresh
+                                        cache folder it writes each file to
 
 Everything is written by python-tuf itself (Metadata.to_file, the default
 pretty JSON serializer), signed with fresh Ed25519 keys.
@@ -122,6 +127,44 @@ def verify(d):
         print(f"python-tuf: trusted root version {tset.root.version}")
 
 
+def verify_updater(d):
+    # The public client: Updater.refresh() as an application calls it,
+    # with files "downloaded" from DIR and persisted to a new cache.
+    import tempfile
+
+    from tuf.api import exceptions
+    from tuf.ngclient import Updater, UpdaterConfig
+    from tuf.ngclient.fetcher import FetcherInterface
+
+    class Local(FetcherInterface):
+        def _fetch(self, url):
+            path = os.path.join(d, url.rsplit("/", 1)[-1])
+            try:
+                with open(path, "rb") as f:
+                    return iter([f.read()])
+            except FileNotFoundError:
+                raise exceptions.DownloadHTTPError("not found", 404) from None
+
+    with open(os.path.join(d, "1.root.json"), "rb") as f:
+        boot = f.read()
+    # Limits raised to fit the data (a 12 MB targets.json, 1,000 roots).
+    config = UpdaterConfig(max_root_rotations=1_000_000, targets_max_length=1 << 30)
+    with tempfile.TemporaryDirectory() as cache:
+        updater = Updater(cache, "file:///repo/", fetcher=Local(), config=config, bootstrap=boot)
+        try:
+            updater.refresh()
+        except exceptions.DownloadHTTPError:
+            # A chain without a timestamp: the root walk is done, then the
+            # timestamp is not found. Anything else is a failure.
+            if os.path.exists(os.path.join(d, "timestamp.json")):
+                raise
+        trusted = {md.type: md for md in updater._trusted_set}
+        if Targets.type in trusted:
+            print(f"python-tuf Updater: trusted, {len(trusted[Targets.type].targets)} targets")
+        else:
+            print(f"python-tuf Updater: trusted root version {trusted[Root.type].version}")
+
+
 def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "gen-repo" and len(sys.argv) == 4:
@@ -132,6 +175,8 @@ def main():
         gen_rotation(sys.argv[2], int(sys.argv[3]))
     elif cmd == "verify" and len(sys.argv) == 3:
         verify(sys.argv[2])
+    elif cmd == "verify-updater" and len(sys.argv) == 3:
+        verify_updater(sys.argv[2])
     else:
         print(__doc__, file=sys.stderr)
         return 2

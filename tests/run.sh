@@ -59,6 +59,7 @@ cargo test --locked --all-targets --features online
 # Smoke test of the python-tuf comparison (tiny data, one run, about 5 s;
 # the real measurement is in docs/performance.md).
 CEREMONY=target/debug/ceremony scripts/compare-python-tuf.sh 50 5 1
+CEREMONY=target/debug/ceremony PY_CLIENT=updater scripts/compare-python-tuf.sh 50 5 1
 # The static binary builds the same from two directories (--ci: shared deps).
 scripts/reproducible-build.sh --ci
 fuzz/ci.sh
