@@ -82,8 +82,9 @@ fn take_passphrases_from_environment() {
 #[allow(unsafe_code)]
 fn wipe_in_place(name: &str) {
     unsafe extern "C" {
-        // The C library's list of `name=value` strings (glibc and musl).
-        static environ: *const *mut std::ffi::c_char;
+        // The C library's list of `name=value` strings (glibc and musl);
+        // `mut`: libc changes it (setenv, unsetenv).
+        static mut environ: *const *mut std::ffi::c_char;
     }
     let name = name.as_bytes();
     // SAFETY: called from `main` before any thread starts, so nothing reads
