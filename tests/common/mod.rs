@@ -9,6 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod setup;
+// Not every test binary uses the set-ups.
+#[allow(unused_imports)]
+pub use setup::*;
+
 pub const PASS: &str = "test-passphrase-7f3a";
 
 /// The outcome of one run of the binary.
@@ -27,9 +32,14 @@ impl Run {
 
 /// Runs `ceremony ARGS` with the test passphrase in the environment.
 pub fn run(args: &[&str]) -> Run {
+    run_pass(PASS, args)
+}
+
+/// Runs `ceremony ARGS` with `pass` as CEREMONY_PASSPHRASE.
+pub fn run_pass(pass: &str, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_ceremony"))
         .args(args)
-        .env("CEREMONY_PASSPHRASE", PASS)
+        .env("CEREMONY_PASSPHRASE", pass)
         .env_remove("CEREMONY_DIR")
         .stdin(Stdio::null())
         .output()
