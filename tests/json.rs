@@ -76,31 +76,19 @@ fn tuf_ceremony(t: &Path) -> PathBuf {
     ok(&["init", s(&dir), "--dialect", "tuf"]);
     let d = s(&dir);
     for label in ["r1", "r2", "r3"] {
-        ok(&[
-            "-C", d, "key", "generate", "--role", "root", "--label", label,
-        ]);
+        gen_key(d, "root", label);
     }
     for role in ["targets", "snapshot", "timestamp"] {
         ok(&["-C", d, "key", "generate", "--role", role]);
     }
-    ok(&[
-        "-C",
+    root_init(
         d,
-        "root",
-        "init",
-        "--root-key",
-        "r1",
-        "--root-key",
-        "r2",
-        "--threshold",
-        "2",
-        "--targets-key",
+        &["r1", "r2"],
+        Some("2"),
         "targets-1",
-        "--snapshot-key",
         "snapshot-1",
-        "--timestamp-key",
         "timestamp-1",
-    ]);
+    );
     ok(&["-C", d, "root", "sign", "--yes"]);
     let p1 = t.join("ann.pass");
     let p2 = t.join("ben.pass");

@@ -660,20 +660,7 @@ fn a_notary_ceremony_closes_with_its_certificate_root_key() {
     let r = fails(2, &["-C", d, "transcript", "close"]);
     assert!(r.stderr.contains("no signed root"), "{}", r.stderr);
     assert_unchanged(&dir, &before);
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "a",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "s",
-        "--timestamp-key",
-        "ts",
-    ]);
+    root_init(d, &["a"], None, "t", "s", "ts");
     ok(&["-C", d, "root", "sign", "--yes"]);
     ok(&["-C", d, "transcript", "close"]);
     let r = ok(&["-C", d, "transcript", "verify"]);
