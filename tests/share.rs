@@ -752,20 +752,8 @@ fn custodians_sharing_a_recipient_or_a_passphrase_are_refused_by_name() {
     // Twenty custodians, one age recipient: one person would hold them all.
     let one = c.recipient("ann");
     let specs: Vec<String> = (0..20).map(|i| format!("c{i}={one}")).collect();
-    let mut args: Vec<&str> = vec![
-        "-C",
-        d,
-        "shares",
-        "split",
-        "--key",
-        "r1",
-        "--threshold",
-        "3",
-    ];
-    for sp in &specs {
-        args.extend(["--custodian", sp.as_str()]);
-    }
-    let r = fails(2, &args);
+    let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
+    let r = fails(2, &split_r1(d, "3", &specs, &[]));
     assert!(
         r.stderr
             .contains("custodians c0 and c1 were given one age recipient"),
@@ -777,25 +765,7 @@ fn custodians_sharing_a_recipient_or_a_passphrase_are_refused_by_name() {
     let ann = format!("ann={}", c.recipient("ann"));
     let ben = format!("ben={}", c.recipient("ben"));
     let cat = format!("cat={}", c.recipient("ann"));
-    let r = fails(
-        2,
-        &[
-            "-C",
-            d,
-            "shares",
-            "split",
-            "--key",
-            "r1",
-            "--threshold",
-            "2",
-            "--custodian",
-            &ann,
-            "--custodian",
-            &ben,
-            "--custodian",
-            &cat,
-        ],
-    );
+    let r = fails(2, &split_r1(d, "2", &[&ann, &ben, &cat], &[]));
     assert!(r.stderr.contains("ann and cat"), "{}", r.stderr);
     assert_unchanged(&dir, &before);
     // Two passphrase custodians given the same passphrase.
@@ -807,26 +777,17 @@ fn custodians_sharing_a_recipient_or_a_passphrase_are_refused_by_name() {
     let f2 = format!("eve={}", s(&p2));
     let r = fails(
         2,
-        &[
-            "-C",
+        &split_r1(
             d,
-            "shares",
-            "split",
-            "--key",
-            "r1",
-            "--threshold",
             "2",
-            "--custodian",
-            &ann,
-            "--custodian",
-            "dan=passphrase",
-            "--custodian",
-            "eve=passphrase",
-            "--custodian-passphrase-file",
-            &f1,
-            "--custodian-passphrase-file",
-            &f2,
-        ],
+            &[&ann, "dan=passphrase", "eve=passphrase"],
+            &[
+                "--custodian-passphrase-file",
+                &f1,
+                "--custodian-passphrase-file",
+                &f2,
+            ],
+        ),
     );
     assert!(
         r.stderr.contains("dan and eve were given one passphrase"),
