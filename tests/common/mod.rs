@@ -336,6 +336,30 @@ pub fn data(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// Validates the JSON text `doc` against the schema file `schema` with
+/// python's jsonschema (tests/data/validate_json.py); (valid, what the
+/// validator printed).
+pub fn validate_json(schema: &Path, doc: &str) -> (bool, String) {
+    let mut child = Command::new("python3")
+        .arg(data("validate_json.py"))
+        .arg(schema)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run python3");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(doc.as_bytes())
+        .expect("write the document");
+    let out = child.wait_with_output().expect("wait for python3");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+    )
+}
+
 /// A str from a path.
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
