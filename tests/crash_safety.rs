@@ -142,49 +142,13 @@ fn signed_template(t: &Path, base: &Path) -> PathBuf {
 /// A Notary ceremony with a 2-of-3 root (keys a, b, c) staged, unsigned.
 fn unsigned(t: &Path) -> PathBuf {
     let dir = t.join("template");
-    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
+    init_notary(&dir, GUN);
     let d = s(&dir);
     for l in ["a", "b", "c"] {
-        ok(&["-C", d, "key", "generate", "--role", "root", "--label", l]);
+        gen_key(d, "root", l);
     }
-    ok(&[
-        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
-    ]);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "snapshot", "--label", "s",
-    ]);
     let ts = server_like_key(t, "ts.json");
-    ok(&[
-        "-C",
-        d,
-        "key",
-        "import",
-        "--role",
-        "timestamp",
-        "--label",
-        "ts",
-        s(&ts),
-    ]);
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "a",
-        "--root-key",
-        "b",
-        "--root-key",
-        "c",
-        "--threshold",
-        "2",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "s",
-        "--timestamp-key",
-        "ts",
-    ]);
+    stage_notary_root(d, &["a", "b", "c"], Some("2"), "s", &ts);
     dir
 }
 

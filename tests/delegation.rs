@@ -16,14 +16,9 @@ fn tuf_delegated_roles_are_accepted_by_python_tuf() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("c");
-    ok(&["init", s(&dir), "--dialect", "tuf"]);
+    tuf_root(&dir);
     let d = s(&dir);
-    for r in ["root", "targets", "snapshot", "timestamp"] {
-        ok(&["-C", d, "key", "generate", "--role", r, "--label", r]);
-    }
-    ok(&[
-        "-C", d, "key", "generate", "--role", "project", "--label", "p1",
-    ]);
+    gen_key(d, "project", "p1");
     ok(&[
         "-C",
         d,
@@ -36,24 +31,7 @@ fn tuf_delegated_roles_are_accepted_by_python_tuf() {
         "--algorithm",
         "ecdsa-p256",
     ]);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "bins", "--label", "b1",
-    ]);
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "root",
-        "--targets-key",
-        "targets",
-        "--snapshot-key",
-        "snapshot",
-        "--timestamp-key",
-        "timestamp",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
+    gen_key(d, "bins", "b1");
     ok(&[
         "-C",
         d,
@@ -120,17 +98,8 @@ fn refused(dir: &Path, args: &[&str]) {
 fn bad_delegations_are_refused_and_change_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let n = tmp.path().join("n");
-    ok(&["init", s(&n), "--dialect", "notary", "--gun", GUN]);
-    ok(&[
-        "-C",
-        s(&n),
-        "key",
-        "generate",
-        "--role",
-        "targets/alice",
-        "--label",
-        "alice",
-    ]);
+    init_notary(&n, GUN);
+    gen_key(s(&n), "targets/alice", "alice");
     refused(
         &n,
         &["delegation", "add", "targets/Releases", "--key", "alice"],

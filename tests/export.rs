@@ -9,51 +9,12 @@ use std::process::Command;
 
 fn notary_repo(tmp: &Path) -> PathBuf {
     let dir = tmp.join("c");
-    ok(&[
-        "init",
-        s(&dir),
-        "--dialect",
-        "notary",
-        "--gun",
-        "registry.example.com/x/y",
-    ]);
+    init_notary(&dir, "registry.example.com/x/y");
     let d = s(&dir);
-    ok(&["-C", d, "key", "generate", "--role", "root", "--label", "a"]);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
-    ]);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "snapshot", "--label", "s",
-    ]);
+    gen_key(d, "root", "a");
     let ts = server_like_key(tmp, "ts.json");
-    ok(&[
-        "-C",
-        d,
-        "key",
-        "import",
-        "--role",
-        "timestamp",
-        "--label",
-        "ts",
-        s(&ts),
-    ]);
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "a",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "s",
-        "--timestamp-key",
-        "ts",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
-    ok(&["-C", d, "targets", "sign"]);
-    ok(&["-C", d, "snapshot", "sign"]);
+    stage_notary_root(d, &["a"], None, "s", &ts);
+    sign_notary(d);
     dir
 }
 

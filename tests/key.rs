@@ -173,25 +173,8 @@ fn notary_root_key_is_a_certificate_and_answers_to_both_ids() {
 fn wrong_passphrase_is_refused_and_changes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("c");
-    ok(&["init", s(&dir), "--dialect", "tuf"]);
+    tuf_staged(&dir);
     let d = s(&dir);
-    for r in ["root", "targets", "snapshot", "timestamp"] {
-        ok(&["-C", d, "key", "generate", "--role", r, "--label", r]);
-    }
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "root",
-        "--targets-key",
-        "targets",
-        "--snapshot-key",
-        "snapshot",
-        "--timestamp-key",
-        "timestamp",
-    ]);
     let wrong = tmp.path().join("wrong");
     std::fs::write(&wrong, "not the passphrase\n").unwrap();
     let before = snapshot(&dir);

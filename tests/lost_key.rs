@@ -8,25 +8,8 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 const OTHER_PASS: &str = "another-passphrase-91c2";
-
-/// Runs `ceremony ARGS` with `pass` as CEREMONY_PASSPHRASE.
-fn run_with(pass: &str, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_ceremony"))
-        .args(args)
-        .env("CEREMONY_PASSPHRASE", pass)
-        .env_remove("CEREMONY_DIR")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run ceremony");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
-}
 
 /// The key record labelled `label`.
 fn record(dir: &Path, label: &str) -> Value {
@@ -70,6 +53,42 @@ fn staged_signers(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Splits key `spare` of ceremony `d` 2-of-2 to custodians x and y, each
+/// with her own passphrase file in `tmp` (one for both is refused), and
+/// keeps only the shares. Returns (set folder, `x=FILE`, `y=FILE`).
+fn split_spare(tmp: &Path, d: &str) -> (PathBuf, String, String) {
+    let pw = tmp.join("custodian.pass");
+    std::fs::write(&pw, "custodian-passphrase\n").unwrap();
+    let pw2 = tmp.join("custodian-y.pass");
+    std::fs::write(&pw2, "another-custodian-passphrase\n").unwrap();
+    let xpw = format!("x={}", s(&pw));
+    let ypw = format!("y={}", s(&pw2));
+    let folder = PathBuf::from(
+        ok(&[
+            "-C",
+            d,
+            "--yes",
+            "shares",
+            "split",
+            "--key",
+            "spare",
+            "--threshold",
+            "2",
+            "--custodian",
+            "x=passphrase",
+            "--custodian",
+            "y=passphrase",
+            "--custodian-passphrase-file",
+            &xpw,
+            "--custodian-passphrase-file",
+            &ypw,
+            "--only-shares",
+        ])
+        .last_line(),
+    );
+    (folder, xpw, ypw)
+}
+
 /// A TUF ceremony whose root (version 1, signed) has the root keys
 /// `roots` with `threshold`, and keys targets, snapshot and timestamp.
 fn tuf_ceremony(tmp: &Path, roots: &[&str], threshold: u64) -> PathBuf {
@@ -83,19 +102,7 @@ fn tuf_ceremony(tmp: &Path, roots: &[&str], threshold: u64) -> PathBuf {
         ok(&["-C", d, "key", "generate", "--role", r, "--label", r]);
     }
     let t = threshold.to_string();
-    let mut args = vec!["-C", d, "root", "init", "--threshold", &t];
-    for l in roots {
-        args.extend(["--root-key", l]);
-    }
-    args.extend([
-        "--targets-key",
-        "targets",
-        "--snapshot-key",
-        "snapshot",
-        "--timestamp-key",
-        "timestamp",
-    ]);
-    ok(&args);
+    root_init(d, roots, Some(&t), "targets", "snapshot", "timestamp");
     ok(&["-C", d, "--yes", "root", "sign"]);
     assert!(dir.join("root/1.root.json").exists());
     dir
@@ -162,7 +169,7 @@ fn wrong_passphrase_for_one_of_two_keys_keeps_the_other_signature() {
     ok(&["init", s(&dir), "--dialect", "tuf"]);
     let d = s(&dir);
     ok(&["-C", d, "key", "generate", "--role", "root", "--label", "a"]);
-    let r = run_with(
+    let r = run_pass(
         OTHER_PASS,
         &["-C", d, "key", "generate", "--role", "root", "--label", "b"],
     );
@@ -170,26 +177,16 @@ fn wrong_passphrase_for_one_of_two_keys_keeps_the_other_signature() {
     for role in ["targets", "snapshot", "timestamp"] {
         ok(&["-C", d, "key", "generate", "--role", role, "--label", role]);
     }
-    ok(&[
-        "-C",
+    root_init(
         d,
-        "root",
-        "init",
-        "--root-key",
-        "a",
-        "--root-key",
-        "b",
-        "--threshold",
-        "2",
-        "--targets-key",
+        &["a", "b"],
+        Some("2"),
         "targets",
-        "--snapshot-key",
         "snapshot",
-        "--timestamp-key",
         "timestamp",
-    ]);
+    );
     ok(&["-C", d, "--yes", "root", "sign", "--key", "a"]);
-    let r = run_with(
+    let r = run_pass(
         OTHER_PASS,
         &["-C", d, "--yes", "root", "sign", "--key", "b"],
     );
@@ -219,7 +216,7 @@ fn wrong_passphrase_for_one_of_two_keys_keeps_the_other_signature() {
     assert_unchanged(&dir, &before);
 
     // b's holder with the right passphrase completes the rotation.
-    let r = run_with(OTHER_PASS, &["-C", d, "--yes", "root", "sign"]);
+    let r = run_pass(OTHER_PASS, &["-C", d, "--yes", "root", "sign"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(dir.join("root/2.root.json").exists(), "{}", r.stderr);
 }
@@ -469,36 +466,7 @@ fn every_signing_path_refuses_a_lost_key() {
     ok(&[
         "-C", d, "key", "generate", "--role", "root", "--label", "spare",
     ]);
-    // Each custodian her own passphrase: one for both is refused.
-    let pw = tmp.path().join("custodian.pass");
-    std::fs::write(&pw, "custodian-passphrase\n").unwrap();
-    let pw2 = tmp.path().join("custodian-y.pass");
-    std::fs::write(&pw2, "another-custodian-passphrase\n").unwrap();
-    let xpw = format!("x={}", s(&pw));
-    let ypw = format!("y={}", s(&pw2));
-    let folder = PathBuf::from(
-        ok(&[
-            "-C",
-            d,
-            "--yes",
-            "shares",
-            "split",
-            "--key",
-            "spare",
-            "--threshold",
-            "2",
-            "--custodian",
-            "x=passphrase",
-            "--custodian",
-            "y=passphrase",
-            "--custodian-passphrase-file",
-            &xpw,
-            "--custodian-passphrase-file",
-            &ypw,
-            "--only-shares",
-        ])
-        .last_line(),
-    );
+    let (folder, xpw, ypw) = split_spare(tmp.path(), d);
     for k in ["p1", "targets", "snapshot", "timestamp", "spare"] {
         ok(&["-C", d, "--yes", "key", "mark-lost", k]);
     }
@@ -576,7 +544,7 @@ fn every_signing_path_refuses_a_lost_key() {
             "--custodian",
             "z=passphrase",
             "--custodian-passphrase-file",
-            &format!("z={}", s(&pw)),
+            &format!("z={}", s(&tmp.path().join("custodian.pass"))),
         ],
         "cannot be split into shares",
     );
@@ -605,36 +573,7 @@ fn a_lost_key_recovered_from_shares_does_not_sign_the_root() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tuf_ceremony(tmp.path(), &["a", "spare"], 1);
     let d = s(&dir);
-    // Each custodian her own passphrase: one for both is refused.
-    let pw = tmp.path().join("custodian.pass");
-    std::fs::write(&pw, "custodian-passphrase\n").unwrap();
-    let pw2 = tmp.path().join("custodian-y.pass");
-    std::fs::write(&pw2, "another-custodian-passphrase\n").unwrap();
-    let xpw = format!("x={}", s(&pw));
-    let ypw = format!("y={}", s(&pw2));
-    let folder = PathBuf::from(
-        ok(&[
-            "-C",
-            d,
-            "--yes",
-            "shares",
-            "split",
-            "--key",
-            "spare",
-            "--threshold",
-            "2",
-            "--custodian",
-            "x=passphrase",
-            "--custodian",
-            "y=passphrase",
-            "--custodian-passphrase-file",
-            &xpw,
-            "--custodian-passphrase-file",
-            &ypw,
-            "--only-shares",
-        ])
-        .last_line(),
-    );
+    let (folder, xpw, ypw) = split_spare(tmp.path(), d);
     let list = ok(&["-C", d, "key", "list"]).stdout;
     assert!(
         list.lines()

@@ -124,26 +124,14 @@ fn readme_lost_key_walkthrough_as_written_is_accepted_by_real_notary() {
     ok(&["-C", d, "key", "generate", "--role", "targets"]);
     ok(&["-C", d, "key", "generate", "--role", "snapshot"]);
     import_server_key(&srv, &dir, "timestamp");
-    ok(&[
-        "-C",
+    root_init(
         d,
-        "root",
-        "init",
-        "--root-key",
-        "a",
-        "--root-key",
-        "b",
-        "--root-key",
-        "c",
-        "--threshold",
-        "2",
-        "--targets-key",
+        &["a", "b", "c"],
+        Some("2"),
         "targets-1",
-        "--snapshot-key",
         "snapshot-1",
-        "--timestamp-key",
         "timestamp-1",
-    ]);
+    );
     ok(&["-C", d, "--yes", "root", "sign"]);
     ok(&["-C", d, "targets", "sign"]);
     ok(&["-C", d, "snapshot", "sign"]);

@@ -124,51 +124,17 @@ fn tuf_staged(tmp: &Path, n: usize, threshold: u64) -> PathBuf {
     let dir = tmp.join("c");
     ok(&["init", s(&dir), "--dialect", "tuf"]);
     let d = s(&dir);
-    let mut args: Vec<String> = vec!["-C".into(), d.into(), "root".into(), "init".into()];
-    for i in 1..=n {
-        ok(&[
-            "-C",
-            d,
-            "key",
-            "generate",
-            "--role",
-            "root",
-            "--label",
-            &format!("r{i}"),
-        ]);
-        args.extend(["--root-key".into(), format!("r{i}")]);
+    let labels: Vec<String> = (1..=n).map(|i| format!("r{i}")).collect();
+    for l in &labels {
+        gen_key(d, "root", l);
     }
-    ok(&[
-        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
-    ]);
-    args.extend(["--threshold".into(), threshold.to_string()]);
+    gen_key(d, "targets", "t");
     // One online-style key for the three other roles is enough here.
-    ok(&[
-        "-C", d, "key", "generate", "--role", "snapshot", "--label", "s",
-    ]);
-    ok(&[
-        "-C",
-        d,
-        "key",
-        "generate",
-        "--role",
-        "timestamp",
-        "--label",
-        "ts",
-    ]);
-    args.extend(
-        [
-            "--targets-key",
-            "t",
-            "--snapshot-key",
-            "s",
-            "--timestamp-key",
-            "ts",
-        ]
-        .map(String::from),
-    );
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    ok(&refs);
+    gen_key(d, "snapshot", "s");
+    gen_key(d, "timestamp", "ts");
+    let roots: Vec<&str> = labels.iter().map(String::as_str).collect();
+    let threshold = threshold.to_string();
+    root_init(d, &roots, Some(&threshold), "t", "s", "ts");
     dir
 }
 
@@ -458,10 +424,7 @@ fn expired_root_is_refused() {
     assert_unchanged(&dir, &before);
 
     let dir2 = tmp.path().join("c2");
-    ok(&["init", s(&dir2), "--dialect", "tuf"]);
-    for r in ["root", "targets", "snapshot", "timestamp"] {
-        ok(&["-C", s(&dir2), "key", "generate", "--role", r, "--label", r]);
-    }
+    tuf_keys(&dir2);
     let before = snapshot(&dir2);
     fails(
         2,
@@ -566,6 +529,18 @@ fn notary_ceremony(tmp: &Path) -> PathBuf {
     dir
 }
 
+/// `key import --role root FILE` in `dir` fails with exit 2, the reason
+/// names `want`, and nothing changes.
+fn root_import_refused(dir: &Path, file: &Path, want: &str) {
+    let before = snapshot(dir);
+    let r = fails(
+        2,
+        &["-C", s(dir), "key", "import", "--role", "root", s(file)],
+    );
+    assert!(r.stderr.contains(want), "{}", r.stderr);
+    assert_unchanged(dir, &before);
+}
+
 fn notary_root_refused(root: &Signer, reason: &str) {
     let t = Signer::new(Dialect::Notary, Algorithm::Ed25519);
     let env = signed(
@@ -603,12 +578,8 @@ fn ed25519_notary_root_is_refused() {
     let ed = Signer::new(Dialect::Notary, Algorithm::Ed25519);
     let file = tmp.path().join("ed.json");
     std::fs::write(&file, serde_json::to_vec(&ed.meta.object).unwrap()).unwrap();
-    let r = fails(
-        2,
-        &["-C", s(&dir), "key", "import", "--role", "root", s(&file)],
-    );
-    assert!(r.stderr.contains("X.509"), "{}", r.stderr);
     assert_unchanged(&dir, &before);
+    root_import_refused(&dir, &file, "X.509");
     notary_root_refused(&ed, "must be an X.509 certificate");
 }
 
@@ -616,21 +587,7 @@ fn ed25519_notary_root_is_refused() {
 fn ca_root_certificate_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = notary_ceremony(tmp.path());
-    let before = snapshot(&dir);
-    let r = fails(
-        2,
-        &[
-            "-C",
-            s(&dir),
-            "key",
-            "import",
-            "--role",
-            "root",
-            s(&data("notary-neg/ca-true.crt")),
-        ],
-    );
-    assert!(r.stderr.contains("CA"), "{}", r.stderr);
-    assert_unchanged(&dir, &before);
+    root_import_refused(&dir, &data("notary-neg/ca-true.crt"), "CA");
 
     use p256::pkcs8::DecodePrivateKey;
     let pem = std::fs::read_to_string(data("notary-neg/ca-true-key.pem")).unwrap();
@@ -652,13 +609,7 @@ fn root_certificate_cn_other_than_gun_is_refused() {
     let other = Signer::notary_root("registry.example.com/other/app");
     let file = tmp.path().join("other.crt");
     std::fs::write(&file, other.meta.cert.as_ref().unwrap().pem()).unwrap();
-    let before = snapshot(&dir);
-    let r = fails(
-        2,
-        &["-C", s(&dir), "key", "import", "--role", "root", s(&file)],
-    );
-    assert!(r.stderr.contains("CN"), "{}", r.stderr);
-    assert_unchanged(&dir, &before);
+    root_import_refused(&dir, &file, "CN");
     notary_root_refused(&other, "is not the GUN");
     // The same key with the right CN is trusted: the refusal is the CN's.
     let good = Signer::notary_root(GUN);

@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 const GUN: &str = "registry.example.com/ceremony/app";
 
@@ -22,6 +22,51 @@ fn import_server_key(srv: &NotaryServer, dir: &Path, role: &str) -> String {
     let file = dir.parent().unwrap().join(format!("{role}.key.json"));
     std::fs::write(&file, &body).unwrap();
     ok(&["-C", s(dir), "key", "import", "--role", role, s(&file)]).last_line()
+}
+
+/// A ceremony at `tmp/c` for GUN: a root key (labelled `root_label` when
+/// given), a targets key, the server's timestamp key and a snapshot key,
+/// the server's when `server_snapshot`, else made here; the root staged
+/// and signed, targets signed. Returns (ceremony, root key ID).
+fn signed_ceremony(
+    srv: &NotaryServer,
+    tmp: &Path,
+    root_label: Option<&str>,
+    server_snapshot: bool,
+) -> (PathBuf, String) {
+    let dir = tmp.join("c");
+    init_notary(&dir, GUN);
+    let d = s(&dir);
+    let a = match root_label {
+        Some(label) => gen_key(d, "root", label),
+        None => ok(&["-C", d, "key", "generate", "--role", "root"]).last_line(),
+    };
+    ok(&["-C", d, "key", "generate", "--role", "targets"]);
+    if !server_snapshot {
+        ok(&["-C", d, "key", "generate", "--role", "snapshot"]);
+    }
+    import_server_key(srv, &dir, "timestamp");
+    if server_snapshot {
+        import_server_key(srv, &dir, "snapshot");
+    }
+    root_init(d, &[&a], None, "targets-1", "snapshot-1", "timestamp-1");
+    ok(&["-C", d, "root", "sign", "--yes"]);
+    ok(&["-C", d, "targets", "sign"]);
+    (dir, a)
+}
+
+/// `root rotate --add-key ADD --remove-key REMOVE` in ceremony `d`.
+fn rotate(d: &str, add: &str, remove: &str) {
+    ok(&[
+        "-C",
+        d,
+        "root",
+        "rotate",
+        "--add-key",
+        add,
+        "--remove-key",
+        remove,
+    ]);
 }
 
 fn root_version_cached(trust: &Path) -> u64 {
@@ -43,32 +88,8 @@ fn offline_snapshot_repository_and_root_rotation_are_accepted_by_real_notary() {
     }
     let srv = NotaryServer::start();
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("c");
-    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
+    let (dir, a) = signed_ceremony(&srv, tmp.path(), Some("root-a"), false);
     let d = s(&dir);
-    let a = ok(&[
-        "-C", d, "key", "generate", "--role", "root", "--label", "root-a",
-    ])
-    .last_line();
-    ok(&["-C", d, "key", "generate", "--role", "targets"]);
-    ok(&["-C", d, "key", "generate", "--role", "snapshot"]);
-    import_server_key(&srv, &dir, "timestamp");
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        &a,
-        "--targets-key",
-        "targets-1",
-        "--snapshot-key",
-        "snapshot-1",
-        "--timestamp-key",
-        "timestamp-1",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
-    ok(&["-C", d, "targets", "sign"]);
     ok(&["-C", d, "snapshot", "sign"]);
     let out1 = tmp.path().join("out1");
     ok(&["-C", d, "export", s(&out1)]);
@@ -89,16 +110,7 @@ fn offline_snapshot_repository_and_root_rotation_are_accepted_by_real_notary() {
         "-C", d, "key", "generate", "--role", "root", "--label", "root-b",
     ])
     .last_line();
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "rotate",
-        "--add-key",
-        &b,
-        "--remove-key",
-        &a,
-    ]);
+    rotate(d, &b, &a);
     ok(&["-C", d, "root", "sign", "--yes"]);
     assert!(dir.join("root/2.root.json").exists());
     ok(&["-C", d, "snapshot", "sign"]);
@@ -137,29 +149,8 @@ fn docker_style_server_snapshot_rotation_is_root_json_alone() {
     }
     let srv = NotaryServer::start();
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("c");
-    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
+    let (dir, a) = signed_ceremony(&srv, tmp.path(), None, true);
     let d = s(&dir);
-    let a = ok(&["-C", d, "key", "generate", "--role", "root"]).last_line();
-    ok(&["-C", d, "key", "generate", "--role", "targets"]);
-    import_server_key(&srv, &dir, "timestamp");
-    import_server_key(&srv, &dir, "snapshot");
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        &a,
-        "--targets-key",
-        "targets-1",
-        "--snapshot-key",
-        "snapshot-1",
-        "--timestamp-key",
-        "timestamp-1",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
-    ok(&["-C", d, "targets", "sign"]);
     // The snapshot key is the server's: nothing to sign here.
     let r = fails(1, &["-C", d, "snapshot", "sign"]);
     assert!(r.stderr.contains("snapshot"), "{}", r.stderr);
@@ -176,16 +167,7 @@ fn docker_style_server_snapshot_rotation_is_root_json_alone() {
     assert_eq!(code, 0, "notary list failed: {text}");
 
     let b = ok(&["-C", d, "key", "generate", "--role", "root"]).last_line();
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "rotate",
-        "--add-key",
-        &b,
-        "--remove-key",
-        &a,
-    ]);
+    rotate(d, &b, &a);
     ok(&["-C", d, "root", "sign", "--yes"]);
     let out2 = tmp.path().join("out2");
     ok(&["-C", d, "export", s(&out2)]);
@@ -210,44 +192,14 @@ fn server_and_tool_both_refuse_a_rotation_signed_only_by_the_new_key() {
     }
     let srv = NotaryServer::start();
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("c");
-    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
+    let (dir, a) = signed_ceremony(&srv, tmp.path(), None, true);
     let d = s(&dir);
-    let a = ok(&["-C", d, "key", "generate", "--role", "root"]).last_line();
-    ok(&["-C", d, "key", "generate", "--role", "targets"]);
-    import_server_key(&srv, &dir, "timestamp");
-    import_server_key(&srv, &dir, "snapshot");
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        &a,
-        "--targets-key",
-        "targets-1",
-        "--snapshot-key",
-        "snapshot-1",
-        "--timestamp-key",
-        "timestamp-1",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
-    ok(&["-C", d, "targets", "sign"]);
     let out1 = tmp.path().join("out1");
     ok(&["-C", d, "export", s(&out1)]);
     assert_eq!(srv.publish_export(GUN, &out1).0, 200);
 
     let b = ok(&["-C", d, "key", "generate", "--role", "root"]).last_line();
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "rotate",
-        "--add-key",
-        &b,
-        "--remove-key",
-        &a,
-    ]);
+    rotate(d, &b, &a);
     ok(&["-C", d, "root", "sign", "--yes", "--key", &b]);
     assert!(
         !dir.join("root/2.root.json").exists(),
@@ -283,32 +235,8 @@ fn root_key_held_only_as_shares_signs_a_rotation_the_real_client_accepts() {
     }
     let srv = NotaryServer::start();
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("c");
-    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
+    let (dir, a) = signed_ceremony(&srv, tmp.path(), Some("root-a"), true);
     let d = s(&dir);
-    let a = ok(&[
-        "-C", d, "key", "generate", "--role", "root", "--label", "root-a",
-    ])
-    .last_line();
-    ok(&["-C", d, "key", "generate", "--role", "targets"]);
-    import_server_key(&srv, &dir, "timestamp");
-    import_server_key(&srv, &dir, "snapshot");
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        &a,
-        "--targets-key",
-        "targets-1",
-        "--snapshot-key",
-        "snapshot-1",
-        "--timestamp-key",
-        "timestamp-1",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
-    ok(&["-C", d, "targets", "sign"]);
     let out1 = tmp.path().join("out1");
     ok(&["-C", d, "export", s(&out1)]);
     assert_eq!(srv.publish_export(GUN, &out1).0, 200);
@@ -364,16 +292,7 @@ fn root_key_held_only_as_shares_signs_a_rotation_the_real_client_accepts() {
         "-C", d, "key", "generate", "--role", "root", "--label", "root-b",
     ])
     .last_line();
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "rotate",
-        "--add-key",
-        &b,
-        "--remove-key",
-        &a,
-    ]);
+    rotate(d, &b, &a);
     let damaged = tmp.path().join("c2.share.age");
     let text = std::fs::read_to_string(folder.join("c2.share.age")).unwrap();
     let mid = text.len() / 2;

@@ -335,50 +335,7 @@ fn notary_reads_delegation_long_s_as_delegations() {
     }
     let srv = NotaryServer::start();
     let tmp = tempfile::tempdir().unwrap();
-    let (status, body) = srv
-        .get(&format!("/v2/{GUN}/_trust/tuf/timestamp.key"))
-        .unwrap();
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-    let ts_file = tmp.path().join("ts.key");
-    std::fs::write(&ts_file, &body).unwrap();
-    let dir = tmp.path().join("c");
-    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
-    let d = s(&dir);
-    for (role, label) in [("root", "a"), ("targets", "t"), ("snapshot", "s")] {
-        ok(&["-C", d, "key", "generate", "--role", role, "--label", label]);
-    }
-    ok(&[
-        "-C",
-        d,
-        "key",
-        "import",
-        "--role",
-        "timestamp",
-        "--label",
-        "ts",
-        s(&ts_file),
-    ]);
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "a",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "s",
-        "--timestamp-key",
-        "ts",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
-    ok(&["-C", d, "targets", "sign"]);
-    ok(&["-C", d, "snapshot", "sign"]);
-    let out = tmp.path().join("out1");
-    ok(&["-C", d, "export", s(&out)]);
-    let (status, text) = srv.publish_export(GUN, &out);
-    assert_eq!(status, 200, "initial upload: {text}");
+    let (dir, out) = published_notary(&srv, tmp.path(), GUN);
 
     // The online side's targets v2: delegations stays empty, delegationſ
     // holds the attacker's key. Signed here as the tool would have signed
@@ -444,26 +401,8 @@ fn notary_reads_delegation_long_s_as_delegations() {
 fn tuf_refuses_folded_keys_and_keeps_unknown_fields() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("c");
-    ok(&["init", s(&dir), "--dialect", "tuf"]);
+    tuf_root(&dir);
     let d = s(&dir);
-    for r in ["root", "targets", "snapshot", "timestamp"] {
-        ok(&["-C", d, "key", "generate", "--role", r, "--label", r]);
-    }
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "root",
-        "--targets-key",
-        "targets",
-        "--snapshot-key",
-        "snapshot",
-        "--timestamp-key",
-        "timestamp",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
     ok(&["-C", d, "targets", "sign"]);
     let current = read(&dir.join("metadata/targets.json"));
     let folded = resign(Dialect::Tuf, &current, &[], |m| {

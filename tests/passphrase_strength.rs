@@ -8,26 +8,9 @@
 mod common;
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 /// Very common: zxcvbn scores it 1 ("This is a very common password.").
 const WEAK: &str = "hunter2";
-
-/// Runs `ceremony ARGS` with `pass` as CEREMONY_PASSPHRASE.
-fn run_pass(pass: &str, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_ceremony"))
-        .args(args)
-        .env("CEREMONY_PASSPHRASE", pass)
-        .env_remove("CEREMONY_DIR")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run ceremony");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
-}
 
 /// Asserts `r` is a weak-passphrase refusal (exit 2) naming `what`.
 fn refused_weak(r: &Run, what: &str) {
@@ -140,22 +123,14 @@ fn weak_passphrase_lets_it_through_recorded_and_it_still_unlocks() {
     );
 
     // Unlocking the old weak key is never refused for weakness.
-    ok(&[
-        "-C",
+    root_init(
         d,
-        "root",
-        "init",
-        "--root-key",
-        "r1",
-        "--threshold",
-        "1",
-        "--targets-key",
+        &["r1"],
+        Some("1"),
         "targets-1",
-        "--snapshot-key",
         "snapshot-1",
-        "--timestamp-key",
         "timestamp-1",
-    ]);
+    );
     let r = run_pass(WEAK, &["-C", d, "--yes", "root", "sign"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     ok(&["-C", d, "transcript", "verify", "--open"]);

@@ -95,16 +95,20 @@ fn fetch_push_rotate_and_status_over_tls() {
     assert_eq!(r.code, 0, "push: {}", r.stderr);
     let url = format!("https://127.0.0.1:{}", srv.port);
     let cached = tmp.path().join("trust");
-    let (code, text) = notary(&[
-        "-s",
-        &url,
-        "--tlscacert",
-        s(&ca),
-        "-d",
-        s(&cached),
-        "list",
-        GUN,
-    ]);
+    // The real client, trusting the server by its CA.
+    let list = || {
+        notary(&[
+            "-s",
+            &url,
+            "--tlscacert",
+            s(&ca),
+            "-d",
+            s(&cached),
+            "list",
+            GUN,
+        ])
+    };
+    let (code, text) = list();
     assert_eq!(code, 0, "{text}");
     let r = publish(&srv, Some(&ca), &["status", GUN]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -135,16 +139,7 @@ fn fetch_push_rotate_and_status_over_tls() {
     ok(&["-C", d, "export", s(&out2)]);
     let r = publish(&srv, Some(&ca), &["push", s(&out2)]);
     assert_eq!(r.code, 0, "push rotation: {}", r.stderr);
-    let (code, text) = notary(&[
-        "-s",
-        &url,
-        "--tlscacert",
-        s(&ca),
-        "-d",
-        s(&cached),
-        "list",
-        GUN,
-    ]);
+    let (code, text) = list();
     assert_eq!(code, 0, "the cached client refused the rotation: {text}");
     let r = publish(&srv, Some(&ca), &["status", GUN]);
     assert!(r.stdout.contains("root       version 2"), "{}", r.stdout);
@@ -253,32 +248,18 @@ fn docker_signer_key_exported_to_notary_adds_a_release() {
     let srv = NotaryServer::start();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("c");
-    ok(&["init", s(&dir), "--dialect", "notary", "--gun", SIGNER_GUN]);
+    init_notary(&dir, SIGNER_GUN);
     let d = s(&dir);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "root", "--label", "root",
-    ]);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
-    ]);
+    gen_key(d, "root", "root");
+    gen_key(d, "targets", "t");
     for role in ["timestamp", "snapshot"] {
-        let (st, body) = srv
-            .get(&format!("/v2/{SIGNER_GUN}/_trust/tuf/{role}.key"))
-            .unwrap();
-        assert_eq!(st, 200);
-        let f = tmp.path().join(format!("{role}.json"));
-        std::fs::write(&f, body).unwrap();
-        ok(&[
-            "-C",
-            d,
-            "key",
-            "import",
-            "--role",
+        let f = server_key(
+            &srv,
+            SIGNER_GUN,
             role,
-            "--label",
-            role,
-            s(&f),
-        ]);
+            &tmp.path().join(format!("{role}.json")),
+        );
+        import_key(d, role, role, &f);
     }
     ok(&[
         "-C",
@@ -302,20 +283,7 @@ fn docker_signer_key_exported_to_notary_adds_a_release() {
         "--algorithm",
         "ed25519",
     ]);
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "root",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "snapshot",
-        "--timestamp-key",
-        "timestamp",
-    ]);
+    root_init(d, &["root"], None, "t", "snapshot", "timestamp");
     ok(&["-C", d, "root", "sign", "--yes"]);
     ok(&[
         "-C",

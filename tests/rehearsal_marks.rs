@@ -226,20 +226,7 @@ fn stage(dir: &Path) -> PathBuf {
         .and_then(|l| l.split_whitespace().find(|w| w.len() == 64))
         .unwrap()
         .to_string();
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "r1",
-        "--targets-key",
-        "targets-1",
-        "--snapshot-key",
-        "snapshot-1",
-        "--timestamp-key",
-        "timestamp-1",
-    ]);
+    root_init(d, &["r1"], None, "targets-1", "snapshot-1", "timestamp-1");
     dir.join(format!("keys/{id}.age"))
 }
 

@@ -12,21 +12,7 @@ const GUN: &str = "registry.example.com/ceremony/multi";
 /// A keyholder's own machine: a ceremony directory with one root key.
 /// Returns (public key file, age key file).
 fn holder(tmp: &Path, name: &str) -> (PathBuf, PathBuf) {
-    let dir = tmp.join(name);
-    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
-    let id = ok(&[
-        "-C",
-        s(&dir),
-        "key",
-        "generate",
-        "--role",
-        "root",
-        "--label",
-        name,
-    ])
-    .last_line();
-    let public = tmp.join(format!("{name}.pub.json"));
-    ok(&["-C", s(&dir), "key", "export-public", &id, s(&public)]);
+    let (dir, id, public) = keyholder_machine(tmp, GUN, name);
     (public, dir.join(format!("keys/{id}.age")))
 }
 
@@ -64,64 +50,13 @@ fn two_of_three_root_signed_at_three_machines_is_accepted_by_real_notary() {
     let (p2, k2) = holder(t, "h2");
     let (p3, _k3) = holder(t, "h3");
     let dir = t.join("coord");
-    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
+    init_notary(&dir, GUN);
     let d = s(&dir);
     for (p, n) in [(&p1, "h1"), (&p2, "h2"), (&p3, "h3")] {
-        ok(&[
-            "-C",
-            d,
-            "key",
-            "import",
-            "--role",
-            "root",
-            "--label",
-            n,
-            s(p),
-        ]);
+        import_key(d, "root", n, p);
     }
-    ok(&[
-        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
-    ]);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "snapshot", "--label", "sn",
-    ]);
-    let (st, body) = srv
-        .get(&format!("/v2/{GUN}/_trust/tuf/timestamp.key"))
-        .unwrap();
-    assert_eq!(st, 200);
-    let ts = t.join("ts.json");
-    std::fs::write(&ts, body).unwrap();
-    ok(&[
-        "-C",
-        d,
-        "key",
-        "import",
-        "--role",
-        "timestamp",
-        "--label",
-        "ts",
-        s(&ts),
-    ]);
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "h1",
-        "--root-key",
-        "h2",
-        "--root-key",
-        "h3",
-        "--threshold",
-        "2",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "sn",
-        "--timestamp-key",
-        "ts",
-    ]);
+    let ts = server_key(&srv, GUN, "timestamp", &t.join("ts.json"));
+    stage_notary_root(d, &["h1", "h2", "h3"], Some("2"), "sn", &ts);
     let req1 = t.join("req1.json");
     let r = ok(&["-C", d, "request", "create", s(&req1)]);
     assert!(r.stdout.contains("words:"), "{}", r.stdout);
@@ -216,51 +151,11 @@ fn two_of_three_root_signed_at_three_machines_is_accepted_by_real_notary() {
 fn small_ceremony(t: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let (p1, k1) = holder(t, "h1");
     let dir = t.join("coord");
-    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
+    init_notary(&dir, GUN);
     let d = s(&dir);
-    ok(&[
-        "-C",
-        d,
-        "key",
-        "import",
-        "--role",
-        "root",
-        "--label",
-        "h1",
-        s(&p1),
-    ]);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
-    ]);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "snapshot", "--label", "sn",
-    ]);
+    import_key(d, "root", "h1", &p1);
     let ts = server_like_key(t, "ts.json");
-    ok(&[
-        "-C",
-        d,
-        "key",
-        "import",
-        "--role",
-        "timestamp",
-        "--label",
-        "ts",
-        s(&ts),
-    ]);
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "h1",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "sn",
-        "--timestamp-key",
-        "ts",
-    ]);
+    stage_notary_root(d, &["h1"], None, "sn", &ts);
     (dir, k1, t.join("req.json"))
 }
 

@@ -60,39 +60,19 @@ fn tuf_two_of_two() -> Tuf {
     ok(&["init", s(&coord), "--dialect", "tuf"]);
     let d = s(&coord);
     for (p, n) in [(&p1, "h1"), (&p2, "h2")] {
-        ok(&[
-            "-C",
-            d,
-            "key",
-            "import",
-            "--role",
-            "root",
-            "--label",
-            n,
-            s(p),
-        ]);
+        import_key(d, "root", n, p);
     }
     for role in ["targets", "snapshot", "timestamp"] {
         ok(&["-C", d, "key", "generate", "--role", role]);
     }
-    ok(&[
-        "-C",
+    root_init(
         d,
-        "root",
-        "init",
-        "--root-key",
-        "h1",
-        "--root-key",
-        "h2",
-        "--threshold",
-        "2",
-        "--targets-key",
+        &["h1", "h2"],
+        Some("2"),
         "targets-1",
-        "--snapshot-key",
         "snapshot-1",
-        "--timestamp-key",
         "timestamp-1",
-    ]);
+    );
     let req1 = t.join("req1.json");
     ok(&["-C", d, "request", "create", s(&req1)]);
     let a = t.join("req1-a.json");
@@ -572,20 +552,14 @@ fn no_terminal_and_no_yes_refuses_and_writes_nothing() {
     for role in ["root", "targets", "snapshot", "timestamp"] {
         ok(&["-C", d, "key", "generate", "--role", role]);
     }
-    ok(&[
-        "-C",
+    root_init(
         d,
-        "root",
-        "init",
-        "--root-key",
-        "root-1",
-        "--targets-key",
+        &["root-1"],
+        None,
         "targets-1",
-        "--snapshot-key",
         "snapshot-1",
-        "--timestamp-key",
         "timestamp-1",
-    ]);
+    );
     let before = snapshot(&c);
     let r = fails(2, &["-C", d, "root", "sign"]);
     assert!(r.stderr.contains("no terminal"), "{}", r.stderr);

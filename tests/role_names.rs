@@ -41,26 +41,8 @@ const TUF_BAD: [&str; 9] = [
 
 fn tuf_ceremony(tmp: &Path) -> PathBuf {
     let dir = tmp.join("c");
-    ok(&["init", s(&dir), "--dialect", "tuf"]);
+    tuf_root(&dir);
     let d = s(&dir);
-    for r in ["root", "targets", "snapshot", "timestamp"] {
-        ok(&["-C", d, "key", "generate", "--role", r, "--label", r]);
-    }
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "root",
-        "--targets-key",
-        "targets",
-        "--snapshot-key",
-        "snapshot",
-        "--timestamp-key",
-        "timestamp",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
     ok(&["-C", d, "targets", "sign"]);
     ok(&["-C", d, "snapshot", "sign"]);
     ok(&["-C", d, "timestamp", "sign"]);
@@ -109,17 +91,8 @@ fn with_delegation(
 fn unsafe_names_on_the_command_line_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let n = tmp.path().join("n");
-    ok(&["init", s(&n), "--dialect", "notary", "--gun", GUN]);
-    ok(&[
-        "-C",
-        s(&n),
-        "key",
-        "generate",
-        "--role",
-        "targets/alice",
-        "--label",
-        "alice",
-    ]);
+    init_notary(&n, GUN);
+    gen_key(s(&n), "targets/alice", "alice");
     for name in NOTARY_BAD {
         refused(
             tmp.path(),

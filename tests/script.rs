@@ -44,6 +44,25 @@ read_back = "{read_back}"
     p
 }
 
+/// `ceremony -C DIR run SCRIPT --answers ANSWERS --allow-network`, which
+/// must exit `code`.
+fn run_script(code: i32, dir: &Path, script: &Path, answers: &Path) -> Run {
+    let args = [
+        "-C",
+        s(dir),
+        "run",
+        s(script),
+        "--answers",
+        s(answers),
+        "--allow-network",
+    ];
+    if code == 0 {
+        ok(&args)
+    } else {
+        fails(code, &args)
+    }
+}
+
 fn python_tuf(dir: &Path) -> (bool, String) {
     let out = Command::new("python3")
         .arg(data("tuf_verify_chain.py"))
@@ -68,15 +87,7 @@ fn tuf_initial_root_runs_headless_and_python_tuf_accepts_its_export() {
     let out = t.join("out");
     let dir = t.join("c");
     let a = answers(t, &out, "wrong-first");
-    let r = ok(&[
-        "-C",
-        s(&dir),
-        "run",
-        s(&script("tuf-initial-root.toml")),
-        "--answers",
-        s(&a),
-        "--allow-network",
-    ]);
+    let r = run_script(0, &dir, &script("tuf-initial-root.toml"), &a);
     // The wrong read-back was refused, and the right one taken.
     assert!(r.stderr.contains("read-back refused"), "{}", r.stderr);
     assert!(r.stderr.contains("complete"), "{}", r.stderr);
@@ -89,15 +100,7 @@ fn tuf_initial_root_runs_headless_and_python_tuf_accepts_its_export() {
     let state: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("run.json")).unwrap()).unwrap();
     assert_eq!(state["done"].as_array().unwrap().len(), 18);
-    let again = ok(&[
-        "-C",
-        s(&dir),
-        "run",
-        s(&script("tuf-initial-root.toml")),
-        "--answers",
-        s(&a),
-        "--allow-network",
-    ]);
+    let again = run_script(0, &dir, &script("tuf-initial-root.toml"), &a);
     assert!(!again.stderr.contains("step 1/"), "{}", again.stderr);
 }
 
@@ -118,18 +121,7 @@ fn a_run_stops_at_a_refused_read_back_and_resumes_there() {
         .replace("name = \"wendy\"\n", "name = \"\"\n");
     let bad = t.join("bad.toml");
     std::fs::write(&bad, text).unwrap();
-    let r = fails(
-        1,
-        &[
-            "-C",
-            s(&dir),
-            "run",
-            s(&script("tuf-initial-root.toml")),
-            "--answers",
-            s(&bad),
-            "--allow-network",
-        ],
-    );
+    let r = run_script(1, &dir, &script("tuf-initial-root.toml"), &bad);
     assert!(
         r.stderr.contains("step 4") && r.stderr.contains("not read back"),
         "{}",
@@ -147,29 +139,10 @@ fn a_run_stops_at_a_refused_read_back_and_resumes_there() {
             .replace("Close", "End"),
     )
     .unwrap();
-    let r = fails(
-        2,
-        &[
-            "-C",
-            s(&dir),
-            "run",
-            s(&other),
-            "--answers",
-            s(&a),
-            "--allow-network",
-        ],
-    );
+    let r = run_script(2, &dir, &other, &a);
     assert!(r.stderr.contains("not this script"), "{}", r.stderr);
     // Resumed with a witness: it goes on from step 4.
-    let r = ok(&[
-        "-C",
-        s(&dir),
-        "run",
-        s(&script("tuf-initial-root.toml")),
-        "--answers",
-        s(&a),
-        "--allow-network",
-    ]);
+    let r = run_script(0, &dir, &script("tuf-initial-root.toml"), &a);
     assert!(
         !r.stderr.contains("step 3/") && r.stderr.contains("step 4/"),
         "{}",

@@ -34,26 +34,6 @@ fn publish(srv: &NotaryServer, args: &[&str]) -> Run {
     }
 }
 
-/// An age identity for `name` under `t`; returns its recipient.
-fn age_recipient(t: &Path, name: &str) -> String {
-    let key = t.join(format!("{name}.key"));
-    assert!(
-        Command::new("age-keygen")
-            .arg("-o")
-            .arg(&key)
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
-    let out = Command::new("age-keygen")
-        .arg("-y")
-        .arg(&key)
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
 /// What a custodian with an age key brings: her share, opened with `age -d`
 /// on her own device.
 fn opened_share(t: &Path, folder: &Path, name: &str) -> PathBuf {

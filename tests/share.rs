@@ -121,32 +121,81 @@ impl Custodians {
     }
 }
 
+/// A new TUF ceremony at `dir` with one root key `r1`; the key's ID.
+fn tuf_r1(dir: &Path) -> String {
+    ok(&["init", s(dir), "--dialect", "tuf"]);
+    gen_key(s(dir), "root", "r1")
+}
+
+/// [`tuf_r1`] and custodians ann and ben with keys in `tmp`: (the key's ID,
+/// `ann=RECIPIENT`, `ben=RECIPIENT`).
+fn r1_for_ann_and_ben(tmp: &Path, dir: &Path) -> (String, String, String) {
+    let id = tuf_r1(dir);
+    let c = Custodians::new(tmp, &["ann", "ben"]);
+    let (a, b) = (
+        format!("ann={}", c.recipient("ann")),
+        format!("ben={}", c.recipient("ben")),
+    );
+    (id, a, b)
+}
+
+/// The arguments of `-C DIR shares split --key r1 --threshold M`, one
+/// `--custodian` for each of `custodians`, then `extra`.
+fn split_r1<'a>(
+    dir: &'a str,
+    m: &'a str,
+    custodians: &[&'a str],
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "-C",
+        dir,
+        "shares",
+        "split",
+        "--key",
+        "r1",
+        "--threshold",
+        m,
+    ];
+    for c in custodians {
+        args.extend(["--custodian", c]);
+    }
+    args.extend_from_slice(extra);
+    args
+}
+
+/// The arguments of a confirmed `shares split --key r1 --threshold 2` to
+/// custodians `a` and `b` that keeps only the shares.
+fn only_shares_args<'a>(dir: &'a str, a: &'a str, b: &'a str) -> [&'a str; 14] {
+    [
+        "-C",
+        dir,
+        "--yes",
+        "shares",
+        "split",
+        "--key",
+        "r1",
+        "--threshold",
+        "2",
+        "--custodian",
+        a,
+        "--custodian",
+        b,
+        "--only-shares",
+    ]
+}
+
 fn split_set(tmp: &Path, names: &[&str], m: u8, extra: &[&str]) -> (PathBuf, Custodians, PathBuf) {
     let dir = tmp.join("c");
-    ok(&["init", s(&dir), "--dialect", "tuf"]);
-    ok(&[
-        "-C",
-        s(&dir),
-        "key",
-        "generate",
-        "--role",
-        "root",
-        "--label",
-        "r1",
-    ]);
+    tuf_r1(&dir);
     let c = Custodians::new(tmp, names);
     let specs: Vec<String> = names
         .iter()
         .map(|n| format!("{n}={}", c.recipient(n)))
         .collect();
-    let mut args: Vec<&str> = vec!["-C", s(&dir), "shares", "split", "--key", "r1"];
     let m = m.to_string();
-    args.extend(["--threshold", &m]);
-    for sp in &specs {
-        args.extend(["--custodian", sp.as_str()]);
-    }
-    args.extend_from_slice(extra);
-    let folder = PathBuf::from(ok(&args).last_line());
+    let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
+    let folder = PathBuf::from(ok(&split_r1(s(&dir), &m, &specs, extra)).last_line());
     (dir, c, folder)
 }
 
@@ -350,92 +399,15 @@ fn only_shares_needs_confirmation_and_leaves_no_key_file() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("c");
-    ok(&["init", s(&dir), "--dialect", "tuf"]);
-    let id = ok(&[
-        "-C",
-        s(&dir),
-        "key",
-        "generate",
-        "--role",
-        "root",
-        "--label",
-        "r1",
-    ])
-    .last_line();
-    let c = Custodians::new(tmp.path(), &["ann", "ben"]);
-    let (a, b) = (
-        format!("ann={}", c.recipient("ann")),
-        format!("ben={}", c.recipient("ben")),
-    );
+    let (id, a, b) = r1_for_ann_and_ben(tmp.path(), &dir);
     let before = snapshot(&dir);
-    let r = fails(
-        2,
-        &[
-            "-C",
-            s(&dir),
-            "shares",
-            "split",
-            "--key",
-            "r1",
-            "--threshold",
-            "2",
-            "--custodian",
-            &a,
-            "--custodian",
-            &b,
-            "--only-shares",
-        ],
-    );
+    let r = fails(2, &split_r1(s(&dir), "2", &[&a, &b], &["--only-shares"]));
     assert!(r.stderr.contains("--yes"), "{}", r.stderr);
     assert_unchanged(&dir, &before);
     // Bad parameters are refused before anything is written.
-    fails(
-        2,
-        &[
-            "-C",
-            s(&dir),
-            "shares",
-            "split",
-            "--key",
-            "r1",
-            "--threshold",
-            "3",
-            "--custodian",
-            &a,
-            "--custodian",
-            &b,
-        ],
-    );
-    fails(
-        2,
-        &[
-            "-C",
-            s(&dir),
-            "shares",
-            "split",
-            "--key",
-            "r1",
-            "--threshold",
-            "0",
-            "--custodian",
-            &a,
-        ],
-    );
-    fails(
-        2,
-        &[
-            "-C",
-            s(&dir),
-            "shares",
-            "split",
-            "--key",
-            "r1",
-            "--threshold",
-            "1",
-            "--custodian",
-            "x=not-a-recipient",
-        ],
-    );
+    fails(2, &split_r1(s(&dir), "3", &[&a, &b], &[]));
+    fails(2, &split_r1(s(&dir), "0", &[&a], &[]));
+    fails(2, &split_r1(s(&dir), "1", &["x=not-a-recipient"], &[]));
     assert_unchanged(&dir, &before);
     // A second name for the key file's inode shows what was done to its
     // blocks after the ceremony's name is gone.
@@ -443,22 +415,7 @@ fn only_shares_needs_confirmation_and_leaves_no_key_file() {
     let other_name = tmp.path().join("same-inode.age");
     std::fs::hard_link(&key_file, &other_name).unwrap();
     let old_len = std::fs::metadata(&key_file).unwrap().len();
-    let r = ok(&[
-        "-C",
-        s(&dir),
-        "--yes",
-        "shares",
-        "split",
-        "--key",
-        "r1",
-        "--threshold",
-        "2",
-        "--custodian",
-        &a,
-        "--custodian",
-        &b,
-        "--only-shares",
-    ]);
+    let r = ok(&only_shares_args(s(&dir), &a, &b));
     assert!(!key_file.exists());
     let left = std::fs::read(&other_name).unwrap();
     assert_eq!(left.len() as u64, old_len);
@@ -496,23 +453,7 @@ fn a_wipe_that_fails_after_the_overwrite_restores_the_key_file() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("c");
-    ok(&["init", s(&dir), "--dialect", "tuf"]);
-    let id = ok(&[
-        "-C",
-        s(&dir),
-        "key",
-        "generate",
-        "--role",
-        "root",
-        "--label",
-        "r1",
-    ])
-    .last_line();
-    let c = Custodians::new(tmp.path(), &["ann", "ben"]);
-    let (a, b) = (
-        format!("ann={}", c.recipient("ann")),
-        format!("ben={}", c.recipient("ben")),
-    );
+    let (id, a, b) = r1_for_ann_and_ben(tmp.path(), &dir);
     let key_file = dir.join(format!("keys/{id}.age"));
     let before = snapshot(&dir);
     let out = Command::new("strace")
@@ -525,22 +466,7 @@ fn a_wipe_that_fails_after_the_overwrite_restores_the_key_file() {
             "inject=unlink,unlinkat:error=EIO",
         ])
         .arg(env!("CARGO_BIN_EXE_ceremony"))
-        .args([
-            "-C",
-            s(&dir),
-            "--yes",
-            "shares",
-            "split",
-            "--key",
-            "r1",
-            "--threshold",
-            "2",
-            "--custodian",
-            &a,
-            "--custodian",
-            &b,
-            "--only-shares",
-        ])
+        .args(only_shares_args(s(&dir), &a, &b))
         .env("CEREMONY_PASSPHRASE", PASS)
         .output()
         .unwrap();
@@ -660,41 +586,9 @@ fn no_secret_in_clear_after_split_and_recovery() {
     assert!(dir.join(format!("keys/{id}.age")).exists());
     // A whole ceremony on the recovered key, exported.
     let d = s(&dir);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
-    ]);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "snapshot", "--label", "sn",
-    ]);
     let ts = server_like_key(tmp.path(), "ts.json");
-    ok(&[
-        "-C",
-        d,
-        "key",
-        "import",
-        "--role",
-        "timestamp",
-        "--label",
-        "ts",
-        s(&ts),
-    ]);
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "r1",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "sn",
-        "--timestamp-key",
-        "ts",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
-    ok(&["-C", d, "targets", "sign"]);
-    ok(&["-C", d, "snapshot", "sign"]);
+    stage_notary_root(d, &["r1"], None, "sn", &ts);
+    sign_notary(d);
     ok(&["-C", d, "export", s(&tmp.path().join("out"))]);
     assert!(tmp.path().join("out/root.json").exists());
     scan("after recovery and export");
@@ -851,30 +745,15 @@ fn reissue_makes_a_new_set_and_supersedes_the_old() {
 fn custodians_sharing_a_recipient_or_a_passphrase_are_refused_by_name() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("c");
-    ok(&["init", s(&dir), "--dialect", "tuf"]);
+    tuf_r1(&dir);
     let d = s(&dir);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "root", "--label", "r1",
-    ]);
     let c = Custodians::new(tmp.path(), &["ann", "ben"]);
     let before = snapshot(&dir);
     // Twenty custodians, one age recipient: one person would hold them all.
     let one = c.recipient("ann");
     let specs: Vec<String> = (0..20).map(|i| format!("c{i}={one}")).collect();
-    let mut args: Vec<&str> = vec![
-        "-C",
-        d,
-        "shares",
-        "split",
-        "--key",
-        "r1",
-        "--threshold",
-        "3",
-    ];
-    for sp in &specs {
-        args.extend(["--custodian", sp.as_str()]);
-    }
-    let r = fails(2, &args);
+    let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
+    let r = fails(2, &split_r1(d, "3", &specs, &[]));
     assert!(
         r.stderr
             .contains("custodians c0 and c1 were given one age recipient"),
@@ -886,25 +765,7 @@ fn custodians_sharing_a_recipient_or_a_passphrase_are_refused_by_name() {
     let ann = format!("ann={}", c.recipient("ann"));
     let ben = format!("ben={}", c.recipient("ben"));
     let cat = format!("cat={}", c.recipient("ann"));
-    let r = fails(
-        2,
-        &[
-            "-C",
-            d,
-            "shares",
-            "split",
-            "--key",
-            "r1",
-            "--threshold",
-            "2",
-            "--custodian",
-            &ann,
-            "--custodian",
-            &ben,
-            "--custodian",
-            &cat,
-        ],
-    );
+    let r = fails(2, &split_r1(d, "2", &[&ann, &ben, &cat], &[]));
     assert!(r.stderr.contains("ann and cat"), "{}", r.stderr);
     assert_unchanged(&dir, &before);
     // Two passphrase custodians given the same passphrase.
@@ -916,26 +777,17 @@ fn custodians_sharing_a_recipient_or_a_passphrase_are_refused_by_name() {
     let f2 = format!("eve={}", s(&p2));
     let r = fails(
         2,
-        &[
-            "-C",
+        &split_r1(
             d,
-            "shares",
-            "split",
-            "--key",
-            "r1",
-            "--threshold",
             "2",
-            "--custodian",
-            &ann,
-            "--custodian",
-            "dan=passphrase",
-            "--custodian",
-            "eve=passphrase",
-            "--custodian-passphrase-file",
-            &f1,
-            "--custodian-passphrase-file",
-            &f2,
-        ],
+            &[&ann, "dan=passphrase", "eve=passphrase"],
+            &[
+                "--custodian-passphrase-file",
+                &f1,
+                "--custodian-passphrase-file",
+                &f2,
+            ],
+        ),
     );
     assert!(
         r.stderr.contains("dan and eve were given one passphrase"),

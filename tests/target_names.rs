@@ -86,50 +86,8 @@ fn control_characters_in_target_names_reach_the_real_notary_client() {
     }
     let srv = NotaryServer::start();
     let tmp = tempfile::tempdir().unwrap();
-    let (status, body) = srv
-        .get(&format!("/v2/{GUN}/_trust/tuf/timestamp.key"))
-        .unwrap();
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-    let ts_file = tmp.path().join("ts.key");
-    std::fs::write(&ts_file, &body).unwrap();
-    let dir = tmp.path().join("c");
-    ok(&["init", s(&dir), "--dialect", "notary", "--gun", GUN]);
+    let (dir, out1) = published_notary(&srv, tmp.path(), GUN);
     let d = s(&dir);
-    for (role, label) in [("root", "a"), ("targets", "t"), ("snapshot", "s")] {
-        ok(&["-C", d, "key", "generate", "--role", role, "--label", label]);
-    }
-    ok(&[
-        "-C",
-        d,
-        "key",
-        "import",
-        "--role",
-        "timestamp",
-        "--label",
-        "ts",
-        s(&ts_file),
-    ]);
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "a",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "s",
-        "--timestamp-key",
-        "ts",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
-    ok(&["-C", d, "targets", "sign"]);
-    ok(&["-C", d, "snapshot", "sign"]);
-    let out1 = tmp.path().join("out1");
-    ok(&["-C", d, "export", s(&out1)]);
-    let (status, text) = srv.publish_export(GUN, &out1);
-    assert_eq!(status, 200, "initial upload: {text}");
 
     let b = proposal(
         tmp.path(),
@@ -173,26 +131,8 @@ fn control_characters_in_target_names_are_walked_by_python_tuf() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("c");
-    ok(&["init", s(&dir), "--dialect", "tuf"]);
+    tuf_root(&dir);
     let d = s(&dir);
-    for r in ["root", "targets", "snapshot", "timestamp"] {
-        ok(&["-C", d, "key", "generate", "--role", r, "--label", r]);
-    }
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "root",
-        "--targets-key",
-        "targets",
-        "--snapshot-key",
-        "snapshot",
-        "--timestamp-key",
-        "timestamp",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
     ok(&["-C", d, "targets", "sign"]);
     let b = proposal(
         tmp.path(),

@@ -14,65 +14,13 @@ use std::process::Command;
 /// exported with PNG frames. Returns (ceremony, export).
 fn big_export(tmp: &Path) -> (PathBuf, PathBuf) {
     let dir = tmp.join("c");
-    ok(&[
-        "init",
-        s(&dir),
-        "--dialect",
-        "notary",
-        "--gun",
-        "registry.example.com/ceremony/qr",
-    ]);
+    init_notary(&dir, "registry.example.com/ceremony/qr");
     let d = s(&dir);
     for i in 1..=3 {
-        ok(&[
-            "-C",
-            d,
-            "key",
-            "generate",
-            "--role",
-            "root",
-            "--label",
-            &format!("r{i}"),
-        ]);
+        gen_key(d, "root", &format!("r{i}"));
     }
-    ok(&[
-        "-C", d, "key", "generate", "--role", "targets", "--label", "t",
-    ]);
-    ok(&[
-        "-C", d, "key", "generate", "--role", "snapshot", "--label", "s",
-    ]);
     let ts = server_like_key(tmp, "ts.json");
-    ok(&[
-        "-C",
-        d,
-        "key",
-        "import",
-        "--role",
-        "timestamp",
-        "--label",
-        "ts",
-        s(&ts),
-    ]);
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "r1",
-        "--root-key",
-        "r2",
-        "--root-key",
-        "r3",
-        "--threshold",
-        "2",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "s",
-        "--timestamp-key",
-        "ts",
-    ]);
+    stage_notary_root(d, &["r1", "r2", "r3"], Some("2"), "s", &ts);
     ok(&["-C", d, "root", "sign", "--yes"]);
     for _ in 0..4 {
         ok(&["-C", d, "root", "rotate"]);

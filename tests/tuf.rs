@@ -56,26 +56,14 @@ fn chain_made_by_the_tool_is_accepted_by_python_tuf() {
     for role in ["targets", "snapshot", "timestamp"] {
         ok(&["-C", d, "key", "generate", "--role", role]);
     }
-    ok(&[
-        "-C",
+    root_init(
         d,
-        "root",
-        "init",
-        "--root-key",
-        "r1",
-        "--root-key",
-        "r2",
-        "--root-key",
-        "r3",
-        "--threshold",
-        "2",
-        "--targets-key",
+        &["r1", "r2", "r3"],
+        Some("2"),
         "targets-1",
-        "--snapshot-key",
         "snapshot-1",
-        "--timestamp-key",
         "timestamp-1",
-    ]);
+    );
     ok(&["-C", d, "root", "sign", "--yes"]);
     // Planned rotation: a new expiry, same keys, signed by two.
     ok(&["-C", d, "root", "rotate", "--expires", "400d"]);

@@ -203,25 +203,7 @@ fn export_qr_terminal_fits_an_80x24_terminal_and_reads_back() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("c");
     let d = s(&dir);
-    ok(&["init", d, "--dialect", "tuf"]);
-    for role in ["root", "targets", "snapshot", "timestamp"] {
-        ok(&["-C", d, "key", "generate", "--role", role, "--label", role]);
-    }
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "root",
-        "--targets-key",
-        "targets",
-        "--snapshot-key",
-        "snapshot",
-        "--timestamp-key",
-        "timestamp",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
+    tuf_root(&dir);
     for role in ["targets", "snapshot", "timestamp"] {
         ok(&["-C", d, role, "sign"]);
     }

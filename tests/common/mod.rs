@@ -9,6 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod setup;
+// Not every test binary uses the set-ups.
+#[allow(unused_imports)]
+pub use setup::*;
+
 pub const PASS: &str = "test-passphrase-7f3a";
 
 /// The outcome of one run of the binary.
@@ -27,9 +32,14 @@ impl Run {
 
 /// Runs `ceremony ARGS` with the test passphrase in the environment.
 pub fn run(args: &[&str]) -> Run {
+    run_pass(PASS, args)
+}
+
+/// Runs `ceremony ARGS` with `pass` as CEREMONY_PASSPHRASE.
+pub fn run_pass(pass: &str, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_ceremony"))
         .args(args)
-        .env("CEREMONY_PASSPHRASE", PASS)
+        .env("CEREMONY_PASSPHRASE", pass)
         .env_remove("CEREMONY_DIR")
         .stdin(Stdio::null())
         .output()
@@ -324,6 +334,30 @@ pub fn data(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(rel)
+}
+
+/// Validates the JSON text `doc` against the schema file `schema` with
+/// python's jsonschema (tests/data/validate_json.py); (valid, what the
+/// validator printed).
+pub fn validate_json(schema: &Path, doc: &str) -> (bool, String) {
+    let mut child = Command::new("python3")
+        .arg(data("validate_json.py"))
+        .arg(schema)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run python3");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(doc.as_bytes())
+        .expect("write the document");
+    let out = child.wait_with_output().expect("wait for python3");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+    )
 }
 
 /// A str from a path.

@@ -144,20 +144,7 @@ pub fn notary_ceremony(tmp: &Path, gun: &str, timestamp: &PublicKey) -> PathBuf 
         "ts",
         s(&ts_file),
     ]);
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "a",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "s",
-        "--timestamp-key",
-        "ts",
-    ]);
+    root_init(d, &["a"], None, "t", "s", "ts");
     ok(&["-C", d, "root", "sign", "--yes"]);
     ok(&[
         "-C",

@@ -127,41 +127,12 @@ pub const QUICK: Duration = Duration::from_secs(2);
 /// server-like timestamp key), for pushes to the hostile servers.
 pub fn offline_bundle(tmp: &Path, gun: &str) -> PathBuf {
     let dir = tmp.join("c");
-    ok(&["init", s(&dir), "--dialect", "notary", "--gun", gun]);
+    init_notary(&dir, gun);
     let d = s(&dir);
     let ts = server_like_key(tmp, "ts.json");
-    ok(&["-C", d, "key", "generate", "--role", "root", "--label", "a"]);
-    for (role, label) in [("targets", "t"), ("snapshot", "sn")] {
-        ok(&["-C", d, "key", "generate", "--role", role, "--label", label]);
-    }
-    ok(&[
-        "-C",
-        d,
-        "key",
-        "import",
-        "--role",
-        "timestamp",
-        "--label",
-        "ts",
-        s(&ts),
-    ]);
-    ok(&[
-        "-C",
-        d,
-        "root",
-        "init",
-        "--root-key",
-        "a",
-        "--targets-key",
-        "t",
-        "--snapshot-key",
-        "sn",
-        "--timestamp-key",
-        "ts",
-    ]);
-    ok(&["-C", d, "root", "sign", "--yes"]);
-    ok(&["-C", d, "targets", "sign"]);
-    ok(&["-C", d, "snapshot", "sign"]);
+    gen_key(d, "root", "a");
+    stage_notary_root(d, &["a"], None, "sn", &ts);
+    sign_notary(d);
     let out = tmp.join("out");
     ok(&["-C", d, "export", s(&out)]);
     out
