@@ -38,9 +38,11 @@ fn main() {
     // `exit` runs no destructors: wipe the kept passphrases now.
     ceremony::secret::env::forget();
     if let Err(e) = outcome {
-        ceremony::errln!("ceremony: error: {}", e.reason());
+        // A reason is one line: a newline in a path or name it quotes is
+        // shown escaped, so it cannot print a line of its own.
+        ceremony::errln!("ceremony: error: {}", ceremony::text::printable(e.reason()));
         if let Some(h) = e.hint_text() {
-            ceremony::errln!("hint: {h}");
+            ceremony::errln!("hint: {}", ceremony::text::printable(h));
         }
         std::process::exit(e.exit_code());
     }

@@ -17,6 +17,20 @@ fn hazardous(c: char) -> bool {
                 | '\u{2060}'..='\u{2069}'
                 | '\u{FEFF}'
                 | '\u{FFF9}'..='\u{FFFB}'
+                // Invisible or blank-looking: soft hyphen, combining
+                // grapheme joiner, Arabic letter mark, Hangul fillers,
+                // Mongolian vowel separator, variation selectors, tags.
+                | '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'..='\u{1160}'
+                | '\u{17B4}'..='\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FFA0}'
+                | '\u{E0000}'..='\u{E007F}'
+                | '\u{E0100}'..='\u{E01EF}'
         )
 }
 
@@ -68,5 +82,15 @@ mod tests {
             "one\ntwo\\u{d}\tthree"
         );
         assert!(has_hazard("\u{2066}") && !has_hazard("plain"));
+        for c in [
+            '\u{ad}',
+            '\u{61c}',
+            '\u{3164}',
+            '\u{fe0f}',
+            '\u{e0041}',
+            '\u{180e}',
+        ] {
+            assert!(has_hazard(&c.to_string()), "{c:?}");
+        }
     }
 }

@@ -232,7 +232,7 @@ pub fn run(a: &VerifyArgs, json: bool) -> Result<()> {
         crate::out!("{table}");
     }
     for n in &report.notes {
-        crate::errln!("note: {n}");
+        crate::errln!("note: {}", crate::text::printable(n));
     }
     if report.trusted() {
         crate::errln!(

@@ -373,9 +373,13 @@ fn run(cli: &Cli) -> Result<()> {
 fn main() {
     let cli = Cli::parse();
     if let Err(e) = run(&cli) {
-        errln!("ceremony-publish: error: {}", e.reason());
+        // One line each: a newline in a quoted name is shown escaped.
+        errln!(
+            "ceremony-publish: error: {}",
+            ceremony::text::printable(e.reason())
+        );
         if let Some(h) = e.hint_text() {
-            errln!("hint: {h}");
+            errln!("hint: {}", ceremony::text::printable(h));
         }
         std::process::exit(e.exit_code());
     }
